@@ -1,0 +1,1 @@
+"""Tillsammans: the chat bot of Malmö Together (Malmöandan)."""

@@ -1,0 +1,66 @@
+"""`python -m bot` runs the bot; `python -m bot migrate` and `compile-catalogs` prepare it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.logging_setup import setup_logging
+
+logger = logging.getLogger("bot")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    parser.add_argument(
+        "command",
+        nargs="?",
+        default="run",
+        choices=["run", "migrate", "compile-catalogs"],
+        help="run the bot (default), apply database migrations, or compile the catalogs",
+    )
+    args = parser.parse_args(argv)
+
+    if args.command == "compile-catalogs":
+        from bot.i18n import compile_catalogs
+
+        for path in compile_catalogs():
+            print(f"compiled {path}")  # noqa: T201 - a command-line tool's output
+        return 0
+
+    try:
+        settings = load_settings()
+        token = settings.require_token() if args.command == "run" else None
+    except ConfigError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)  # noqa: T201
+        return 2
+    setup_logging(settings.log_level, secrets=[token] if token else [])
+
+    from bot.app import run_polling
+
+    try:
+        if args.command == "migrate":
+            asyncio.run(_migrate(settings))
+            logger.info("database is at the newest schema")
+            return 0
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(run_polling(settings))
+    except ConfigError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)  # noqa: T201
+        return 2
+    return 0
+
+
+async def _migrate(settings: Settings) -> None:
+    from bot.app import load_city_data, prepare_database
+
+    engine = await prepare_database(settings, load_city_data(settings))
+    await engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

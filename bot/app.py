@@ -1,0 +1,167 @@
+"""The composition root: builds the Bot, the Dispatcher and their storage from Settings."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot import jobs
+from bot.city import CityData, CityDataError, load_city
+from bot.commands import publish_command_menus, publish_staff_menu
+from bot.config import ConfigError, Settings
+from bot.i18n import UserLocaleMiddleware, create_i18n
+from bot.middlewares import DatabaseMiddleware
+from bot.scheduler import create_scheduler, schedule_housekeeping
+from bot.services.city import sync_city_data
+from bot.services.pitching import delete_stale_drafts
+from bot.services.roles import staff_with_locales
+from handlers import build_router
+from storage.database import create_engine, create_sessionmaker
+from storage.fsm import DatabaseFsmStorage
+from storage.migrate import upgrade_to_head
+from storage.models import utcnow
+
+logger = logging.getLogger(__name__)
+
+
+def create_bot(settings: Settings) -> Bot:
+    """A Bot for Telegram's servers, or for the server at TELEGRAM_API_URL."""
+    if settings.telegram_api_url:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    else:
+        session = AiohttpSession()
+    return Bot(
+        token=settings.require_token(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+
+
+def create_fsm_storage(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
+) -> tuple[BaseStorage, BaseEventIsolation]:
+    """Conversation state in Redis when REDIS_URL is set, else in the bot's database."""
+    key_builder = DefaultKeyBuilder(with_destiny=True)
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+
+        storage = RedisStorage.from_url(settings.redis_url, key_builder=key_builder)
+        return storage, RedisEventIsolation(storage.redis, key_builder=key_builder)
+    return DatabaseFsmStorage(sessionmaker, key_builder), SimpleEventIsolation()
+
+
+def create_dispatcher(
+    settings: Settings,
+    *,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    city: CityData,
+    i18n: I18n | None = None,
+) -> Dispatcher:
+    i18n = i18n or create_i18n(settings.default_locale)
+    storage, isolation = create_fsm_storage(settings, sessionmaker)
+    dispatcher = Dispatcher(
+        storage=storage,
+        events_isolation=isolation,
+        settings=settings,
+        sessionmaker=sessionmaker,
+        i18n=i18n,
+        city=city,
+    )
+    dispatcher.update.outer_middleware(DatabaseMiddleware(sessionmaker, settings.default_locale))
+    dispatcher.update.outer_middleware(UserLocaleMiddleware(i18n))
+    dispatcher.include_router(build_router())
+    dispatcher.startup.register(_on_startup)
+    return dispatcher
+
+
+async def _on_startup(
+    bot: Bot,
+    i18n: I18n,
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    await publish_command_menus(bot, i18n)
+    async with sessionmaker() as session:
+        staff = await staff_with_locales(
+            session, configured_admins=settings.admin_ids, default_locale=settings.default_locale
+        )
+        for user_id, roles, locale in staff:
+            await publish_staff_menu(bot, i18n, user_id=user_id, roles=roles, locale=locale)
+
+
+def load_city_data(settings: Settings) -> CityData:
+    """The city's data file, or a ConfigError saying what in it is wrong."""
+    try:
+        return load_city(settings.city_data_file)
+    except CityDataError as error:
+        raise ConfigError(f"CITY_DATA_FILE is not valid: {error}.") from None
+
+
+def database_pool_size(settings: Settings) -> int:
+    """Each update in flight may hold two connections (its session and the FSM storage's);
+    jobs and start-up need a few more. A smaller pool could make updates wait on each other."""
+    return 2 * settings.max_concurrent_updates + 4
+
+
+def polling_options(settings: Settings, dispatcher: Dispatcher) -> dict[str, Any]:
+    """How the bot polls: the same in production, tests and benchmarks."""
+    return {
+        "allowed_updates": dispatcher.resolve_used_update_types(),
+        "tasks_concurrency_limit": settings.max_concurrent_updates,
+    }
+
+
+async def prepare_database(settings: Settings, city: CityData) -> AsyncEngine:
+    """The engine, with the newest schema, the city's data loaded and old drafts gone."""
+    engine = create_engine(
+        settings.database_url, pool_size=database_pool_size(settings), max_overflow=0
+    )
+    await upgrade_to_head(engine)
+    sessionmaker = create_sessionmaker(engine)
+    async with sessionmaker() as session:
+        if await sync_city_data(session, city, now=utcnow()):
+            logger.info("loaded the data of %s (%s)", city.code, city.checksum[:12])
+    async with sessionmaker() as session:
+        deleted = await delete_stale_drafts(session, now=utcnow())
+        if deleted:
+            logger.info("deleted %s pitch drafts untouched for 30 days", deleted)
+    return engine
+
+
+async def run_polling(settings: Settings) -> None:
+    """Run the bot until stopped (SIGINT or SIGTERM)."""
+    city = load_city_data(settings)
+    bot = create_bot(settings)
+    engine = await prepare_database(settings, city)
+    sessionmaker = create_sessionmaker(engine)
+    scheduler = create_scheduler(settings)
+    try:
+        dispatcher = create_dispatcher(settings, sessionmaker=sessionmaker, city=city)
+        jobs.bind(
+            jobs.JobContext(
+                sessionmaker=sessionmaker,
+                bot=bot,
+                i18n=dispatcher["i18n"],
+                settings=settings,
+                city=city,
+            )
+        )
+        schedule_housekeeping(scheduler)
+        scheduler.start()
+        await bot.delete_webhook(drop_pending_updates=False)
+        await dispatcher.start_polling(bot, **polling_options(settings, dispatcher))
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        await bot.session.close()
+        await engine.dispose()

@@ -1,0 +1,250 @@
+"""The pitch card coordinators work with, and what residents are told when it changes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.text_decorations import html_decoration
+
+from bot import pitch_texts as texts
+from bot import pitch_workflow as workflow
+from bot.city import CityData
+from bot.config import Settings
+from bot.pitch_rules import Block, pack_blocks
+from storage.models import Pitch, PitchEvent
+
+quote = html_decoration.quote
+
+
+class CardCB(CallbackData, prefix="c"):
+    """A card button. `status` is the status the card showed: if the pitch has moved on
+    since, the press is stale and refused. `value` carries a reason or an incubator."""
+
+    action: str
+    pitch_id: int
+    status: str
+    value: str = ""
+
+
+class RelayCB(CallbackData, prefix="r"):
+    """The resident's Reply button under a message about their pitch."""
+
+    pitch_id: int
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def card_body(pitch: Pitch, city: CityData, locale: str, settings: Settings) -> list[str]:
+    """The pitch as the resident wrote it (escaped), with its facts; one or more messages."""
+    incubator = city.incubator(pitch.incubator_code)
+    facts = "\n".join(
+        (
+            _("💡 <b>New idea {reference}</b>").format(reference=pitch.reference),
+            _("Incubator: {name}").format(
+                name=quote(incubator.name(locale)) if incubator else "–"
+            ),
+            _("Where: {place}").format(place=quote(texts.place_label(pitch, city, locale))),
+            _("Theme: {theme}").format(theme=quote(texts.theme_label(pitch, city, locale))),
+            _("Support wanted: {support}").format(
+                support=quote(texts.support_label(pitch, city, locale))
+            ),
+            _("Written in: {language}").format(language=texts.language_label(pitch.language)),
+            _("From: {who}").format(who=quote(texts.submitter_label(pitch))),
+            _("Contact: {contact}").format(contact=quote(texts.contact_label(pitch))),
+            _("Submitted: {when}").format(
+                when=texts.when_label(_aware(pitch.submitted_at), settings.tz, locale)
+            ),
+        )
+    )
+    blocks = [
+        Block(facts, ""),
+        Block(_("<b>Title</b>") + "\n", pitch.title),
+        Block(_("<b>The need</b>") + "\n", pitch.need),
+    ]
+    if pitch.idea_text:
+        blocks.append(Block(_("<b>The idea</b>") + "\n", pitch.idea_text))
+    if pitch.media:
+        blocks.append(
+            Block(_("📎 Attachments sent below: {count}").format(count=len(pitch.media)), "")
+        )
+    return pack_blocks(blocks, escape=quote)
+
+
+def control_text(pitch: Pitch, city: CityData, locale: str, settings: Settings) -> str:
+    """The card's status line, edited in place so every chat shows the same truth."""
+    incubator = city.incubator(pitch.incubator_code)
+    lines = [
+        _("📌 <b>{reference}</b> · {title}").format(
+            reference=pitch.reference, title=quote(pitch.title)
+        ),
+        _("Status: {status}").format(status=texts.statuses().get(pitch.status, pitch.status)),
+        _("Incubator: {name}").format(name=quote(incubator.name(locale)) if incubator else "–"),
+    ]
+    if pitch.assignee_name:
+        lines.append(
+            _("Handled by {name} · {when}").format(
+                name=quote(pitch.assignee_name),
+                when=texts.when_label(_aware(pitch.updated_at), settings.tz, locale),
+            )
+        )
+    elif pitch.status == "received":
+        lines.append(_("Nobody has taken it yet."))
+    if pitch.status in workflow.OPEN_STATUSES:
+        lines.append(_("Reply to this message to write to the resident."))
+    return "\n".join(lines)
+
+
+def _button(text: str, pitch: Pitch, action: str, value: str = "") -> InlineKeyboardButton:
+    data = CardCB(action=action, pitch_id=pitch.id or 0, status=pitch.status, value=value)
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+def control_keyboard(pitch: Pitch) -> InlineKeyboardMarkup | None:
+    if pitch.status not in workflow.OPEN_STATUSES:
+        return None
+    rows = [
+        [
+            _button(_("🙋 Take it"), pitch, "take"),
+            _button(_("❓ Ask for more info"), pitch, "ask"),
+        ],
+        [
+            _button(_("✅ Accept"), pitch, "accept"),
+            _button(_("🚫 Not taken forward"), pitch, "decline"),
+        ],
+        [_button(_("🔀 Move to another incubator"), pitch, "move")],
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def decline_reasons() -> dict[str, str]:
+    """Short templates; the resident gets the one chosen, in their own language."""
+    return {
+        "fit": _("It doesn't fit what our incubator can do."),
+        "capacity": _("We don't have the capacity to take it on right now."),
+        "exists": _("Something very similar already exists nearby."),
+        "unclear": _("We couldn't understand it well enough to act on it."),
+    }
+
+
+def reasons_keyboard(pitch: Pitch) -> InlineKeyboardMarkup:
+    rows = [[_button(label, pitch, "decline", code)] for code, label in decline_reasons().items()]
+    rows.append([_button(_("✍️ Write a reason"), pitch, "reason")])
+    rows.append([_button(_("⬅️ Back"), pitch, "card")])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def move_keyboard(pitch: Pitch, city: CityData, locale: str) -> InlineKeyboardMarkup:
+    rows = [
+        [_button(incubator.name(locale), pitch, "move", incubator.code)]
+        for incubator in city.incubators
+        if incubator.code != pitch.incubator_code
+    ]
+    rows.append([_button(_("⬅️ Back"), pitch, "card")])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def write_prompt(pitch: Pitch, purpose: str) -> tuple[str, ForceReply]:
+    """Asks a coordinator to write (a question or a reason) by replying to this message."""
+    if purpose == "ask":
+        text = _(
+            "❓ Write your question to the resident about {reference} as a reply to this message."
+        ).format(reference=pitch.reference)
+    else:
+        text = _(
+            "✍️ Write the reason for not taking {reference} forward as a reply to this "
+            "message. The resident will read it."
+        ).format(reference=pitch.reference)
+    return text, ForceReply(force_reply=True, selective=True)
+
+
+def reply_keyboard(pitch: Pitch) -> InlineKeyboardMarkup:
+    data = RelayCB(pitch_id=pitch.id or 0)
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=_("↩️ Reply"), callback_data=data.pack())]]
+    )
+
+
+def resident_notice(
+    pitch: Pitch, action: str, city: CityData, locale: str, *, detail: str | None = None
+) -> str:
+    """What the resident is told, in their language; a coordinator's words as written."""
+    incubator = city.incubator(pitch.incubator_code)
+    values = {
+        "reference": pitch.reference,
+        "incubator": quote(incubator.name(locale)) if incubator else "",
+    }
+    if action == "take":
+        return _(
+            "🙋 Good news: a coordinator at {incubator} is now looking at your idea {reference}."
+        ).format(**values)
+    if action == "accept":
+        return _(
+            "🎉 Your idea {reference} has been accepted into {incubator}! A coordinator "
+            "will be in touch here about the next steps."
+        ).format(**values)
+    if action == "move":
+        return _(
+            "🔀 Your idea {reference} has been moved to {incubator}, which is a better "
+            "fit for it. They will look at it."
+        ).format(**values)
+    if action == "decline":
+        reason = decline_reasons().get(detail or "", None)
+        return "\n\n".join(
+            (
+                _(
+                    "Thank you for your idea {reference}. {incubator} will not take it "
+                    "forward this time."
+                ).format(**values),
+                _("The reason: {reason}").format(reason=reason or quote(detail or "")),
+                _(
+                    "You're welcome to develop it and pitch it again, or to pitch a new idea "
+                    "any time."
+                ),
+            )
+        )
+    if action == "ask":
+        return (
+            _("❓ {incubator} has a question about your idea {reference}:").format(**values)
+            + f"\n\n{quote(detail or '')}"
+        )
+    return _("💬 {incubator} about your idea {reference}:").format(**values) + (
+        f"\n\n{quote(detail)}" if detail else ""
+    )
+
+
+def resident_reply_header(pitch: Pitch) -> str:
+    return _("💬 The resident answers about {reference}:").format(reference=pitch.reference)
+
+
+def history_lines(
+    events: Sequence[PitchEvent], city: CityData, locale: str, settings: Settings
+) -> list[str]:
+    """The pitch's history for `/pitch <ref>`, oldest first."""
+    names = texts.statuses()
+    lines = []
+    for event in events:
+        when = texts.when_label(_aware(event.created_at), settings.tz, locale)
+        who = quote(event.actor_name or "")
+        if event.kind in ("message", "ask"):
+            what = _("{who} wrote to the resident: {text}").format(
+                who=who, text=quote(event.detail or "")
+            )
+        elif event.kind == "reply":
+            what = _("The resident answered: {text}").format(text=quote(event.detail or ""))
+        elif event.kind == "move":
+            target = city.incubator((event.detail or "").partition(">")[2])
+            what = _("{who} moved it to {incubator}").format(
+                who=who, incubator=quote(target.name(locale)) if target else ""
+            )
+        else:
+            what = _("{who}: {status}").format(
+                who=who, status=names.get(event.to_status or "", event.to_status or "")
+            )
+        lines.append(f"{when} · {what}")
+    return lines

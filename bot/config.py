@@ -1,0 +1,154 @@
+"""Settings read from the environment and an optional `.env` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SUPPORTED_LOCALES: tuple[str, ...] = ("sv", "en", "es", "ar")
+DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'data' / 'tillsammans.db'}"
+DEFAULT_CITY_FILE = PROJECT_ROOT / "bot" / "cities" / "malmo.toml"
+
+# What to tell an operator for each variable that is missing or malformed.
+_HOW_TO_FIX: dict[str, str] = {
+    "BOT_TOKEN": "set BOT_TOKEN to the token @BotFather gave you (like 123456:ABC-DEF...)",
+    "TELEGRAM_API_URL": "set TELEGRAM_API_URL to an http(s) base URL such as "
+    "http://127.0.0.1:8081, or leave it unset to use Telegram's own servers",
+    "DATABASE_URL": "set DATABASE_URL to sqlite+aiosqlite:///path/to/file.db or "
+    "postgresql+asyncpg://user:password@host:5432/dbname, or leave it unset",
+    "REDIS_URL": "set REDIS_URL to redis://host:6379/0, or leave it unset",
+    "ADMIN_IDS": "set ADMIN_IDS to Telegram user ids separated by commas, like 12345,67890",
+    "DEFAULT_LOCALE": f"set DEFAULT_LOCALE to one of {', '.join(SUPPORTED_LOCALES)}",
+    "TIMEZONE": "set TIMEZONE to an IANA time zone name such as Europe/Stockholm",
+    "LOG_LEVEL": "set LOG_LEVEL to DEBUG, INFO, WARNING or ERROR",
+    "MAX_CONCURRENT_UPDATES": "set MAX_CONCURRENT_UPDATES to a whole number from 1 to 256",
+    "CITY_DATA_FILE": "set CITY_DATA_FILE to the path of an existing city data file "
+    "(like bot/cities/malmo.toml), or leave it unset",
+}
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one sentence for the operator."""
+
+
+class Settings(BaseSettings):
+    """Everything the bot reads from its environment."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    bot_token: SecretStr | None = None
+    telegram_api_url: str | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    default_locale: str = "sv"
+    timezone: str = "Europe/Stockholm"
+    log_level: str = "INFO"
+    city_data_file: Path = DEFAULT_CITY_FILE
+    max_concurrent_updates: int = Field(default=16, ge=1, le=256)
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        bot_id, sep, secret = value.get_secret_value().strip().partition(":")
+        if not (sep and bot_id.isdigit() and secret):
+            raise ValueError("malformed token")
+        return value
+
+    @field_validator("bot_token", "telegram_api_url", "redis_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_url_shape(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("not an http(s) URL")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_shape(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("unsupported database URL")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_shape(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("not a redis URL")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in SUPPORTED_LOCALES:
+            raise ValueError("unsupported locale")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError("unknown time zone") from error
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("unknown log level")
+        return value
+
+    @field_validator("city_data_file")
+    @classmethod
+    def _city_file_exists(cls, value: Path) -> Path:
+        if not value.is_file():
+            raise ValueError("no such file")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def require_token(self) -> str:
+        """The token, or a ConfigError for commands that talk to Telegram."""
+        if self.bot_token is None:
+            raise ConfigError(f"BOT_TOKEN is missing: {_HOW_TO_FIX['BOT_TOKEN']}.")
+        return self.bot_token.get_secret_value().strip()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning validation errors into one plain sentence (no secret echoed)."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        variable = str(first["loc"][0]).upper() if first["loc"] else "configuration"
+        problem = "is missing" if first["type"] == "missing" else "is not valid"
+        how = _HOW_TO_FIX.get(variable, "check its value")
+        raise ConfigError(f"{variable} {problem}: {how}.") from None

@@ -1,0 +1,64 @@
+"""Languages: the aiogram I18n on our Babel catalogs, and choosing a reader's locale."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aiogram.types import TelegramObject
+from aiogram.utils.i18n import I18n, I18nMiddleware
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from bot.config import PROJECT_ROOT, SUPPORTED_LOCALES
+
+LOCALES_DIR = PROJECT_ROOT / "locales"
+DOMAIN = "messages"
+
+# Shown in every language as the speakers of each language write it.
+LANGUAGE_NAMES: dict[str, str] = {
+    "sv": "Svenska",
+    "en": "English",
+    "es": "Español",
+    "ar": "العربية",
+}
+
+
+def pick_locale(language_code: str | None, default: str) -> str:
+    """Telegram's `language_code` (e.g. 'sv-SE') if we ship it, else the default."""
+    if language_code:
+        base = language_code.split("-")[0].split("_")[0].lower()
+        if base in SUPPORTED_LOCALES:
+            return base
+    return default
+
+
+def compile_catalogs(locales_dir: Path = LOCALES_DIR) -> list[Path]:
+    """Compile every `<lang>/LC_MESSAGES/messages.po` to `.mo` (fuzzy entries left out)."""
+    written = []
+    for po_path in sorted(locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        mo_path = po_path.with_suffix(".mo")
+        with mo_path.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+        written.append(mo_path)
+    return written
+
+
+def create_i18n(default_locale: str, locales_dir: Path = LOCALES_DIR) -> I18n:
+    if not any(locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")):
+        compile_catalogs(locales_dir)
+    return I18n(path=locales_dir, default_locale=default_locale, domain=DOMAIN)
+
+
+class UserLocaleMiddleware(I18nMiddleware):
+    """The stored user's locale; for someone not stored, Telegram's language or the default."""
+
+    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+        user = data.get("user")
+        if user is not None:
+            return user.locale
+        telegram_user = data.get("event_from_user")
+        code = telegram_user.language_code if telegram_user else None
+        return pick_locale(code, self.i18n.default_locale)

@@ -1,0 +1,86 @@
+"""Scheduled jobs. They are stored in the database, so each is a module-level function
+with primitive arguments; the live objects they need are bound once at start."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.city import CityData
+from bot.config import Settings
+from bot.notices import targets_for
+from bot.services import coordination, pitching
+from storage.models import utcnow
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What jobs work with; bound by the process that runs the scheduler."""
+
+    sessionmaker: async_sessionmaker[AsyncSession]
+    bot: Bot | None = None
+    i18n: I18n | None = None
+    settings: Settings | None = None
+    city: CityData | None = None
+
+
+_context: JobContext | None = None
+
+
+def bind(context: JobContext) -> None:
+    global _context
+    _context = context
+
+
+def context() -> JobContext:
+    if _context is None:
+        raise RuntimeError("jobs.bind() was not called before the scheduler started")
+    return _context
+
+
+async def delete_stale_drafts() -> int:
+    """Housekeeping: drafts untouched for 30 days are deleted."""
+    async with context().sessionmaker() as session:
+        deleted = await pitching.delete_stale_drafts(session, now=utcnow())
+    if deleted:
+        logger.info("deleted %s pitch drafts untouched for 30 days", deleted)
+    return deleted
+
+
+async def flag_untaken_pitches() -> int:
+    """Pitches nobody has taken for 7 days are brought up to their incubator, once a day
+    until someone acts. Returns how many pitches were flagged."""
+    ctx = context()
+    if ctx.bot is None or ctx.i18n is None or ctx.settings is None:
+        raise RuntimeError("flag_untaken_pitches needs the bot, i18n and settings bound")
+    now = utcnow()
+    async with ctx.sessionmaker() as session:
+        waiting = await coordination.pitches_to_flag(session, now=now)
+        by_incubator: dict[str, list[str]] = {}
+        for pitch in waiting:
+            by_incubator.setdefault(pitch.incubator_code, []).append(pitch.reference)
+        for incubator_code, references in sorted(by_incubator.items()):
+            for target in await targets_for(session, incubator_code, ctx.settings):
+                with ctx.i18n.context(), ctx.i18n.use_locale(target.locale):
+                    text = _(
+                        "⏰ These pitches have waited more than 7 days without anyone taking "
+                        "them: {references}. Open one with /pitch and its reference."
+                    ).format(references=", ".join(sorted(references)))
+                try:
+                    await ctx.bot.send_message(target.chat_id, text)
+                except TelegramAPIError as error:
+                    logger.warning(
+                        "could not flag pitches to chat %s: %s",
+                        target.chat_id,
+                        type(error).__name__,
+                    )
+        await coordination.mark_flagged(session, pitches=waiting, now=now)
+    return len(waiting)

@@ -1,0 +1,92 @@
+"""Labels of a pitch's answers, in the reader's language, for summaries and cards."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from aiogram.utils.i18n import gettext as _
+from babel.dates import format_datetime
+from babel.lists import format_list
+
+from bot.city import CityData
+from bot.i18n import LANGUAGE_NAMES
+
+
+class PitchAnswers(Protocol):
+    """What drafts and pitches share."""
+
+    area_code: str | None
+    neighbourhood_code: str | None
+    theme_code: str | None
+    support_codes: list[str]
+    submitter_kind: str | None
+    submitter_name: str | None
+    contact_phone: str | None
+    contact_email: str | None
+
+
+def submitter_kinds() -> dict[str, str]:
+    return {
+        "resident": _("A resident"),
+        "group": _("A group of residents"),
+        "association": _("An association"),
+        "company": _("A company"),
+    }
+
+
+def statuses() -> dict[str, str]:
+    return {
+        "received": _("Received"),
+        "in_review": _("In review"),
+        "needs_info": _("Needs more information"),
+        "accepted": _("Accepted"),
+        "declined": _("Not taken forward"),
+    }
+
+
+def place_label(answers: PitchAnswers, city: CityData, locale: str) -> str:
+    """'Möllevången · Innerstaden', 'Söder' or 'The whole city'."""
+    neighbourhood = city.neighbourhood(answers.neighbourhood_code or "")
+    area = city.area(neighbourhood.area if neighbourhood else (answers.area_code or ""))
+    names = [place.name(locale) for place in (neighbourhood, area) if place is not None]
+    return " · ".join(names) if names else _("The whole city")
+
+
+def theme_label(answers: PitchAnswers, city: CityData, locale: str) -> str:
+    theme = city.theme(answers.theme_code or "")
+    return f"{theme.emoji} {theme.name(locale)}".strip() if theme else "–"
+
+
+def support_label(answers: PitchAnswers, city: CityData, locale: str) -> str:
+    names = [
+        option.name(locale)
+        for code in answers.support_codes
+        if (option := city.support_option(code)) is not None
+    ]
+    return format_list(names, locale=locale) if names else _("Nothing in particular")
+
+
+def submitter_label(answers: PitchAnswers) -> str:
+    kind = submitter_kinds().get(answers.submitter_kind or "", "")
+    parts = [part for part in (kind, answers.submitter_name) if part]
+    return " · ".join(parts) if parts else _("Not given")
+
+
+def contact_label(answers: PitchAnswers) -> str:
+    parts = [_("In this chat")]
+    if answers.contact_phone:
+        parts.append(_("phone {phone}").format(phone=answers.contact_phone))
+    if answers.contact_email:
+        parts.append(_("e-mail {email}").format(email=answers.contact_email))
+    return " · ".join(parts)
+
+
+def language_label(code: str) -> str:
+    return LANGUAGE_NAMES.get(code, code)
+
+
+def when_label(moment: datetime, tz: ZoneInfo, locale: str) -> str:
+    """A moment in the city's time zone, formatted for the reader (e.g. '23 nov. 2026 14:05')."""
+    return format_datetime(moment, format="medium", tzinfo=tz, locale=locale)

@@ -1,0 +1,1 @@
+"""Domain services: plain async functions over a database session; use cases commit."""

@@ -1,0 +1,18 @@
+"""aiogram routers, one per journey; the fallback router comes last."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from handlers import cards, desk, errors, fallback, language, pitch, staff, start
+
+
+def build_router() -> Router:
+    """A fresh tree of routers: a router can belong to one Dispatcher only."""
+    root = Router(name="root")
+    for module in (errors, staff, cards, desk):
+        root.include_router(module.create_router())
+    root.include_router(staff.create_refusal_router())
+    for module in (pitch, start, language, fallback):
+        root.include_router(module.create_router())
+    return root

@@ -1,0 +1,52 @@
+"""Choosing the language: /language and the language buttons."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import SUPPORTED_LOCALES
+from bot.services import users
+from handlers.callbacks import LanguageCB
+from handlers.keyboards import language_keyboard, main_menu_keyboard
+from handlers.texts import menu_prompt
+from storage.models import User
+
+
+async def cmd_language(message: Message, user: User) -> None:
+    await message.answer(
+        _("Which language would you like me to use?"), reply_markup=language_keyboard(user.locale)
+    )
+
+
+async def on_language_chosen(
+    callback: CallbackQuery,
+    callback_data: LanguageCB,
+    session: AsyncSession,
+    user: User,
+    i18n: I18n,
+) -> None:
+    await users.set_locale(session, user=user, locale=callback_data.code)
+    with i18n.use_locale(user.locale):
+        await callback.answer()
+        await callback.message.edit_text(  # type: ignore[union-attr]
+            _("Done! From now on I will write to you in English."),
+        )
+        await callback.message.answer(  # type: ignore[union-attr]
+            menu_prompt(), reply_markup=main_menu_keyboard()
+        )
+
+
+def create_router() -> Router:
+    router = Router(name="language")
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.register(cmd_language, Command("language", "lang", "sprak", "idioma"))
+    router.callback_query.register(
+        on_language_chosen, LanguageCB.filter(F.code.in_(SUPPORTED_LOCALES))
+    )
+    return router

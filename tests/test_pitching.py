@@ -1,0 +1,186 @@
+"""Pitch services over a real database (SQLite, and PostgreSQL where configured)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.city import load_city
+from bot.pitch_rules import InvalidAnswer
+from bot.services import pitching, users
+from bot.services.city import sync_city_data
+from storage.models import AreaRecord, IncubatorRecord, Pitch, PitchDraft
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+CITY = load_city()
+
+
+@pytest.fixture
+async def city_loaded(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    async with sessionmaker() as session:
+        assert await sync_city_data(session, CITY, now=NOW) is True
+
+
+async def resident(session: AsyncSession, telegram_id: int) -> None:
+    await users.ensure_user(
+        session, telegram_id=telegram_id, language_code="sv", default_locale="sv", now=NOW
+    )
+
+
+async def complete_draft(session: AsyncSession, user_id: int, **place: object) -> PitchDraft:
+    await resident(session, user_id)
+    draft = await pitching.start_draft(session, user_id=user_id, language="sv", now=NOW)
+    draft = await pitching.answer_title(session, draft=draft, text="Läxhjälp", now=NOW)
+    draft = await pitching.answer_need(session, draft=draft, text="Barn behöver stöd", now=NOW)
+    draft = await pitching.set_idea_text(session, draft=draft, text="Studiecirkel", now=NOW)
+    draft = await pitching.finish_idea(session, draft=draft, now=NOW)
+    draft = await pitching.choose_place(
+        session, draft=draft, city=CITY, now=NOW, **place or {"neighbourhood_code": "holma"}
+    )
+    draft = await pitching.choose_theme(session, draft=draft, city=CITY, code="youth", now=NOW)
+    draft = await pitching.finish_step(session, draft=draft, now=NOW)
+    draft = await pitching.finish_step(session, draft=draft, now=NOW)
+    draft = await pitching.contact_in_chat_only(session, draft=draft, now=NOW)
+    return await pitching.give_consent(session, draft=draft, now=NOW)
+
+
+async def test_city_data_is_loaded_once_and_again_on_change(
+    sessionmaker: async_sessionmaker[AsyncSession], city_loaded: None
+) -> None:
+    async with sessionmaker() as session:
+        assert await sync_city_data(session, CITY, now=NOW) is False
+        areas = (await session.execute(select(AreaRecord).order_by(AreaRecord.position))).all()
+        assert [row[0].code for row in areas] == [area.code for area in CITY.areas]
+        citywide = await session.get(IncubatorRecord, "citywide")
+        assert citywide is not None and citywide.is_fallback
+        assert citywide.names["ar"] == CITY.incubator("citywide").names["ar"]  # type: ignore[union-attr]
+
+
+async def test_submit_freezes_routes_and_numbers_per_year(
+    sessionmaker: async_sessionmaker[AsyncSession], city_loaded: None
+) -> None:
+    async with sessionmaker() as session:
+        draft = await complete_draft(session, 1)
+        assert draft.step == "summary"
+        first = await pitching.submit_draft(session, user_id=1, language="sv", city=CITY, now=NOW)
+        await complete_draft(session, 2, area_code="norr")
+        second = await pitching.submit_draft(session, user_id=2, language="ar", city=CITY, now=NOW)
+        await complete_draft(session, 3, whole_city=True)
+        next_year = NOW + timedelta(days=60)
+        third = await pitching.submit_draft(
+            session, user_id=3, language="es", city=CITY, now=next_year
+        )
+    assert (first.reference, second.reference) == ("MT-2026-0001", "MT-2026-0002")
+    assert third.reference == "MT-2027-0001"
+    assert (first.incubator_code, second.incubator_code, third.incubator_code) == (
+        "vaster",
+        "norr",
+        "citywide",
+    )
+    assert first.area_code == "vaster" and first.neighbourhood_code == "holma"
+    async with sessionmaker() as session:
+        assert await pitching.current_draft(session, 1) is None
+        mine = await pitching.pitches_for_resident(session, 2)
+        assert [p.reference for p in mine] == ["MT-2026-0002"]
+        assert mine[0].language == "ar" and mine[0].status == "received"
+
+
+async def test_incomplete_draft_cannot_be_submitted(
+    sessionmaker: async_sessionmaker[AsyncSession], city_loaded: None
+) -> None:
+    async with sessionmaker() as session:
+        await resident(session, 5)
+        draft = await pitching.start_draft(session, user_id=5, language="sv", now=NOW)
+        await pitching.answer_title(session, draft=draft, text="Bara en titel", now=NOW)
+        with pytest.raises(InvalidAnswer) as caught:
+            await pitching.submit_draft(session, user_id=5, language="sv", city=CITY, now=NOW)
+        assert caught.value.reason == "incomplete"
+        assert pitching.missing_answers(draft) == ["need", "idea", "where", "theme", "contact"]
+        assert (await session.execute(select(Pitch))).first() is None
+
+
+async def test_codes_are_checked_against_the_city(
+    sessionmaker: async_sessionmaker[AsyncSession], city_loaded: None
+) -> None:
+    async with sessionmaker() as session:
+        await resident(session, 6)
+        draft = await pitching.start_draft(session, user_id=6, language="sv", now=NOW)
+        for place in ({"neighbourhood_code": "atlantis"}, {"area_code": "mars"}, {}):
+            with pytest.raises(InvalidAnswer):
+                await pitching.choose_place(session, draft=draft, city=CITY, now=NOW, **place)
+        with pytest.raises(InvalidAnswer):
+            await pitching.choose_theme(session, draft=draft, city=CITY, code="nope", now=NOW)
+        with pytest.raises(InvalidAnswer):
+            await pitching.toggle_support(session, draft=draft, city=CITY, code="nope", now=NOW)
+        with pytest.raises(InvalidAnswer):
+            await pitching.choose_submitter_kind(session, draft=draft, kind="king", now=NOW)
+        with pytest.raises(InvalidAnswer):
+            await pitching.edit_field(session, draft=draft, step="summary", now=NOW)
+
+
+async def test_only_the_residents_own_number_is_taken(
+    sessionmaker: async_sessionmaker[AsyncSession], city_loaded: None
+) -> None:
+    async with sessionmaker() as session:
+        await resident(session, 7)
+        draft = await pitching.start_draft(session, user_id=7, language="sv", now=NOW)
+        with pytest.raises(InvalidAnswer) as caught:
+            await pitching.set_phone(
+                session, draft=draft, phone_number="+46700000000", contact_user_id=8, now=NOW
+            )
+        assert caught.value.reason == "not_own"
+        draft = await pitching.set_phone(
+            session, draft=draft, phone_number="46701234567", contact_user_id=7, now=NOW
+        )
+        assert draft.contact_phone == "+46701234567"
+
+
+async def test_media_limit_and_captions(
+    sessionmaker: async_sessionmaker[AsyncSession], city_loaded: None
+) -> None:
+    async with sessionmaker() as session:
+        await resident(session, 9)
+        draft = await pitching.start_draft(session, user_id=9, language="sv", now=NOW)
+        with pytest.raises(InvalidAnswer):
+            await pitching.finish_idea(session, draft=draft, now=NOW)
+        for number in range(5):
+            draft = await pitching.add_idea_media(
+                session, draft=draft, kind="photo", file_id=f"f{number}", caption=None, now=NOW
+            )
+        with pytest.raises(InvalidAnswer) as caught:
+            await pitching.add_idea_media(
+                session, draft=draft, kind="voice", file_id="v", caption="hej", now=NOW
+            )
+        assert caught.value.reason == "too_many"
+        assert len(draft.media) == 5 and draft.idea_text is None
+
+
+async def test_support_toggles_keep_the_city_order(
+    sessionmaker: async_sessionmaker[AsyncSession], city_loaded: None
+) -> None:
+    async with sessionmaker() as session:
+        await resident(session, 10)
+        draft = await pitching.start_draft(session, user_id=10, language="sv", now=NOW)
+        for code in ("funding", "contacts", "venue", "funding"):
+            draft = await pitching.toggle_support(
+                session, draft=draft, city=CITY, code=code, now=NOW
+            )
+        assert draft.support_codes == ["contacts", "venue"]
+
+
+async def test_drafts_untouched_for_30_days_are_deleted(
+    sessionmaker: async_sessionmaker[AsyncSession], city_loaded: None
+) -> None:
+    async with sessionmaker() as session:
+        for user_id, age in ((11, 31), (12, 29)):
+            await resident(session, user_id)
+            await pitching.start_draft(
+                session, user_id=user_id, language="sv", now=NOW - timedelta(days=age)
+            )
+        assert await pitching.delete_stale_drafts(session, now=NOW) == 1
+    async with sessionmaker() as session:
+        assert await pitching.current_draft(session, 11) is None
+        assert await pitching.current_draft(session, 12) is not None
