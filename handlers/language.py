@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import SUPPORTED_LOCALES
+from bot.commands import publish_staff_menu
+from bot.config import SUPPORTED_LOCALES, Settings
 from bot.services import users
+from bot.services.roles import roles_of
 from handlers.callbacks import LanguageCB
 from handlers.keyboards import language_keyboard, main_menu_keyboard
 from handlers.texts import menu_prompt
@@ -29,8 +31,15 @@ async def on_language_chosen(
     session: AsyncSession,
     user: User,
     i18n: I18n,
+    bot: Bot,
+    settings: Settings,
 ) -> None:
     await users.set_locale(session, user=user, locale=callback_data.code)
+    roles = await roles_of(session, user.telegram_id, settings.admin_ids)
+    if roles.is_staff:  # their own command menu follows their language
+        await publish_staff_menu(
+            bot, i18n, user_id=user.telegram_id, roles=roles, locale=user.locale
+        )
     with i18n.use_locale(user.locale):
         await callback.answer()
         await callback.message.edit_text(  # type: ignore[union-attr]

@@ -821,10 +821,16 @@ class FakeUser(_ChatView):
         message = self.emulator.photo_content(content, caption)
         return await self.emulator.send_user_message(self.id, self, message, reply_to=reply_to)
 
-    async def send_voice(self, duration: int = 4, *, content: bytes | None = None) -> int:
+    async def send_voice(
+        self,
+        duration: int = 4,
+        *,
+        content: bytes | None = None,
+        reply_to: SentMessage | int | None = None,
+    ) -> int:
         """Send a voice note."""
         message = self.emulator.voice_content(duration, content)
-        return await self.emulator.send_user_message(self.id, self, message)
+        return await self.emulator.send_user_message(self.id, self, message, reply_to=reply_to)
 
     async def send_sticker(self, emoji: str = "👍") -> int:
         """Send a sticker."""

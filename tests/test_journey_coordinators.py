@@ -256,6 +256,46 @@ async def test_a_written_reason_reaches_the_resident(
     assert (await stored_pitch(running_bot, reference)).status == "declined"
 
 
+async def test_without_a_group_the_coordinators_get_the_card_privately(
+    emulator: TelegramEmulator, running_bot: RunningBot
+) -> None:
+    admin = await english_admin(emulator)
+    group = await bound_group(emulator, admin)
+    await group.send(admin, "/unbindchat")
+    unbound = await group.next_message()
+    assert unbound.text == "Done. New pitches will no longer come to this group."
+    coordinator = emulator.user(COORDINATOR_ID, first_name="Cleo", language_code="sv")
+    await coordinator.send("/start")
+    await coordinator.next_message()
+    await answer(admin, f"/addcoordinator soder {COORDINATOR_ID}")
+
+    resident, reference = await pitch_to_soder(emulator, 5010, "ar")
+    body, control = await card_in(coordinator)
+    sv = translator("sv")
+    assert (body.text or "").startswith(
+        sv("💡 <b>New idea {reference}</b>").format(reference=reference)
+    )
+    assert sv("🙋 Take it") in control.button_labels
+    assert all(reference not in (m.text or "") for m in group.messages[-2:])
+    assert all(reference not in (m.text or "") for m in admin.messages)  # a coordinator has it
+
+    # A voice note as a reply to the card reaches the resident, announced in Arabic.
+    await coordinator.send_voice(reply_to=control)
+    assert (await coordinator.next_message()).text == sv("✓ Sent to the resident.")
+    voice = await resident.next_message()
+    assert voice.method == "copyMessage" and "voice" in voice.content
+    assert voice.text == notice("ar", "💬 {incubator} about your idea {reference}:", reference)
+    assert voice.button_labels == [translator("ar")("↩️ Reply")]
+
+    await coordinator.press(sv("🚫 Not taken forward"), message=control)
+    await coordinator.wait_for(lambda: control.edit_count >= 1)
+    await coordinator.press(sv("Something very similar already exists nearby."), message=control)
+    told = await resident.next_message()
+    ar = translator("ar")
+    assert ar("Something very similar already exists nearby.") in (told.text or "")
+    assert (await stored_pitch(running_bot, reference)).status == "declined"
+
+
 async def test_forged_buttons_from_a_resident_and_another_incubator_change_nothing(
     emulator: TelegramEmulator, running_bot: RunningBot
 ) -> None:
@@ -310,6 +350,21 @@ async def test_roles_menus_and_refusals(
     assert f"tg://user?id={COORDINATOR_ID}" in (added.text or "")
     menu = [c["command"] for c in emulator.my_commands[("chat", COORDINATOR_ID, None)]]
     assert "inbox" in menu and "export" in menu and "addadmin" not in menu
+
+    # The menu follows the coordinator's language.
+    await coordinator.send("/language")
+    choice = await coordinator.next_message()
+    await coordinator.press("Svenska", message=choice)
+    await coordinator.next_message()  # the main menu, in Swedish
+    descriptions = {
+        c["command"]: c["description"]
+        for c in emulator.my_commands[("chat", COORDINATOR_ID, None)]
+    }
+    assert descriptions["inbox"] == translator("sv")("Open pitches of my incubators")
+    await coordinator.send("/language")
+    choice = await coordinator.next_message()
+    await coordinator.press("English", message=choice)
+    await coordinator.next_message()
 
     listing = await answer(coordinator, "/coordinators")
     assert "Söder incubator (<code>soder</code>)" in (listing.text or "")
