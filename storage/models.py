@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Text
+from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -26,6 +26,8 @@ class User(SQLModel, table=True):
     start_payload: str | None = Field(default=None, max_length=64)
     first_seen_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
     last_seen_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    # Set when Telegram says the user blocked the bot (403); cleared when they write again.
+    blocked_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
 
 
 class FsmRecord(SQLModel, table=True):
@@ -286,3 +288,180 @@ class PitchMessage(SQLModel, table=True):
     pitch_id: int = Field(foreign_key="pitches.id", index=True)
     purpose: str = Field(max_length=16)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+
+
+# Events: the programme's meetings, who subscribes to them and who is coming.
+
+EVENT_KINDS = ("lunch_learn", "malmo_hour", "dialogue_forum", "training", "lecture", "meetup")
+EVENT_STATUSES = ("scheduled", "published", "cancelled")
+RSVP_STATUSES = ("going", "waiting", "not_going")
+
+
+class Event(SQLModel, table=True):
+    """A meeting of the programme. Titles and descriptions are {locale: text}; readers get
+    their own language where given, else `default_locale`'s. Times are UTC.
+
+    `status`: 'scheduled' (to be published at `publish_at`), 'published', 'cancelled'.
+    `area_code` None means city-wide. `version` grows with every edit, so buttons and
+    jobs made for an older version can tell.
+    """
+
+    __tablename__ = "events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=24, index=True)
+    titles: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    descriptions: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    default_locale: str = Field(max_length=8)
+    starts_at: datetime = Field(sa_column=_utc_column(nullable=False, index=True))
+    ends_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    place: str = Field(max_length=300)
+    area_code: str | None = Field(default=None, foreign_key="areas.code", max_length=24)
+    capacity: int | None = Field(default=None)
+    signup_url: str | None = Field(default=None, max_length=500)
+    status: str = Field(default="scheduled", max_length=16, index=True)
+    publish_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    published_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    cancelled_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    version: int = Field(default=1)
+    created_by: int | None = Field(default=None, sa_column=_big_id())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+
+
+class Rsvp(SQLModel, table=True):
+    """A person's answer to an event: 'going', 'waiting' (the event was full) or
+    'not_going'. The waiting list is ordered by `updated_at`."""
+
+    __tablename__ = "event_rsvps"
+
+    event_id: int = Field(foreign_key="events.id", primary_key=True)
+    user_id: int = Field(sa_column=_big_id(primary_key=True, autoincrement=False))
+    status: str = Field(max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=_utc_column(nullable=False, index=True)
+    )
+
+
+class Subscription(SQLModel, table=True):
+    """A resident's subscription: the kinds and areas are rows of the two tables below.
+    No area rows means every area; city-wide events reach every subscriber of the kind."""
+
+    __tablename__ = "subscriptions"
+
+    user_id: int = Field(sa_column=_big_id(primary_key=True, autoincrement=False))
+    reminders: bool = Field(default=True)
+    digest: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+
+
+class SubscriptionKind(SQLModel, table=True):
+    __tablename__ = "subscription_kinds"
+
+    user_id: int = Field(
+        sa_column=Column(
+            BigInteger,
+            ForeignKey("subscriptions.user_id", ondelete="CASCADE"),
+            primary_key=True,
+            autoincrement=False,
+        )
+    )
+    kind: str = Field(primary_key=True, max_length=24)
+
+
+class SubscriptionArea(SQLModel, table=True):
+    __tablename__ = "subscription_areas"
+
+    user_id: int = Field(
+        sa_column=Column(
+            BigInteger,
+            ForeignKey("subscriptions.user_id", ondelete="CASCADE"),
+            primary_key=True,
+            autoincrement=False,
+        )
+    )
+    area_code: str = Field(primary_key=True, max_length=24)
+
+
+# The outbox: every mass or scheduled message is one row, drained by one sender within
+# Telegram's limits. A restart resumes it; nothing recorded as sent is sent again.
+
+OUTBOX_STATUSES = ("queued", "sent", "blocked", "failed")
+
+
+class Campaign(SQLModel, table=True):
+    """One mass send (an announcement, reminders, a digest, a broadcast, a cancellation).
+    Its progress is shown in `report_chat_id`/`report_message_id`, edited in place."""
+
+    __tablename__ = "campaigns"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=24)
+    event_id: int | None = Field(default=None, foreign_key="events.id", index=True)
+    created_by: int | None = Field(default=None, sa_column=_big_id())
+    report_chat_id: int | None = Field(default=None, sa_column=_big_id())
+    report_message_id: int | None = Field(default=None, sa_column=_big_id())
+    report_locale: str | None = Field(default=None, max_length=8)
+    total: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    finished_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message waiting to be sent, or its outcome.
+
+    `payload` is the Bot API method and its parameters, rendered in the recipient's language
+    when queued, e.g. {"method": "sendMessage", "text": ..., "parse_mode": "HTML",
+    "reply_markup": {...}}. `dedupe_key` (unique) stops a job that runs twice from queueing
+    the same message twice.
+    """
+
+    __tablename__ = "outbox"
+
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    # BIGINT on PostgreSQL; SQLite only auto-increments an INTEGER primary key.
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
+    campaign_id: int | None = Field(default=None, foreign_key="campaigns.id", index=True)
+    chat_id: int = Field(sa_column=_big_id(nullable=False, index=True))
+    payload: dict[str, object] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    dedupe_key: str | None = Field(default=None, max_length=128, unique=True)
+    status: str = Field(default="queued", max_length=16)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = Field(
+        default_factory=utcnow, sa_column=_utc_column(nullable=False)
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    telegram_message_id: int | None = Field(default=None, sa_column=_big_id())
+    last_error: str | None = Field(default=None, max_length=200)
+
+
+class DeliveryAttempt(SQLModel, table=True):
+    """Every attempt to send an outbox message, and how it went.
+
+    `outcome`: 'sent', 'retry_after' (429), 'server_error' (5xx), 'timeout', 'network',
+    'blocked' (403), 'bad_request' (400, not retried).
+    """
+
+    __tablename__ = "delivery_attempts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    outbox_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("outbox.id"), nullable=False, index=True)
+    )
+    outcome: str = Field(max_length=16)
+    detail: str | None = Field(default=None, max_length=200)
+    retry_after: float | None = Field(default=None)
+    at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))

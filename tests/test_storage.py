@@ -34,6 +34,28 @@ async def test_migrations_create_the_tables_and_are_idempotent(engine: AsyncEngi
     assert {"users", "fsm_records", "alembic_version"} <= set(tables)
 
 
+async def test_the_migrations_build_exactly_the_models(engine: AsyncEngine) -> None:
+    """A model changed without a migration (or the reverse) shows up here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    def differences(sync_connection: object) -> list[object]:
+        context = MigrationContext.configure(
+            sync_connection,  # type: ignore[arg-type]
+            opts={"compare_type": True, "include_object": _managed_here},
+        )
+        return compare_metadata(context, SQLModel.metadata)
+
+    async with engine.connect() as connection:
+        found = await connection.run_sync(differences)
+    assert found == []
+
+
+def _managed_here(obj: object, name: str | None, type_: str, *_args: object) -> bool:
+    return not (type_ == "table" and name in {"apscheduler_jobs", "alembic_version"})
+
+
 async def test_first_contact_uses_telegram_language(session: AsyncSession) -> None:
     user = await users.ensure_user(
         session, telegram_id=10, language_code="ar", default_locale="sv", now=NOW
