@@ -359,31 +359,27 @@ class Subscription(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
 
 
+def _subscriber_column() -> Column:
+    """The owning subscription; its kinds and areas go when it goes."""
+    return Column(
+        BigInteger,
+        ForeignKey("subscriptions.user_id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+
+
 class SubscriptionKind(SQLModel, table=True):
     __tablename__ = "subscription_kinds"
 
-    user_id: int = Field(
-        sa_column=Column(
-            BigInteger,
-            ForeignKey("subscriptions.user_id", ondelete="CASCADE"),
-            primary_key=True,
-            autoincrement=False,
-        )
-    )
+    user_id: int = Field(sa_column=_subscriber_column())
     kind: str = Field(primary_key=True, max_length=24)
 
 
 class SubscriptionArea(SQLModel, table=True):
     __tablename__ = "subscription_areas"
 
-    user_id: int = Field(
-        sa_column=Column(
-            BigInteger,
-            ForeignKey("subscriptions.user_id", ondelete="CASCADE"),
-            primary_key=True,
-            autoincrement=False,
-        )
-    )
+    user_id: int = Field(sa_column=_subscriber_column())
     area_code: str = Field(primary_key=True, max_length=24)
 
 
