@@ -1,4 +1,5 @@
-"""`python -m bot` runs the bot; `python -m bot migrate` and `compile-catalogs` prepare it."""
+"""`python -m bot` runs the bot; `python -m bot clock` runs only the scheduled jobs (with
+RUN_SCHEDULER=false on the bot); `python -m bot migrate` and `compile-catalogs` prepare it."""
 
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ def main(argv: list[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "migrate", "compile-catalogs"],
-        help="run the bot (default), apply database migrations, or compile the catalogs",
+        choices=["run", "clock", "migrate", "compile-catalogs"],
+        help="run the bot (default), run the scheduled jobs alone, apply database "
+        "migrations, or compile the catalogs",
     )
     args = parser.parse_args(argv)
 
@@ -34,13 +36,13 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         settings = load_settings()
-        token = settings.require_token() if args.command == "run" else None
+        token = settings.require_token() if args.command in {"run", "clock"} else None
     except ConfigError as error:
         print(f"Configuration error: {error}", file=sys.stderr)  # noqa: T201
         return 2
     setup_logging(settings.log_level, secrets=[token] if token else [])
 
-    from bot.app import run_polling
+    from bot.app import run_clock, run_polling
 
     try:
         if args.command == "migrate":
@@ -48,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             logger.info("database is at the newest schema")
             return 0
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(run_polling(settings))
+            asyncio.run(run_clock(settings) if args.command == "clock" else run_polling(settings))
     except ConfigError as error:
         print(f"Configuration error: {error}", file=sys.stderr)  # noqa: T201
         return 2

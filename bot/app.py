@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -13,15 +14,17 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.utils.i18n import I18n
+from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import jobs
 from bot.city import CityData, CityDataError, load_city
 from bot.commands import publish_command_menus, publish_staff_menu
 from bot.config import ConfigError, Settings
+from bot.delivery import OutboxSender, create_sender
 from bot.i18n import UserLocaleMiddleware, create_i18n
 from bot.middlewares import DatabaseMiddleware
-from bot.scheduler import create_scheduler, schedule_housekeeping
+from bot.scheduler import create_scheduler, schedule_digest, schedule_housekeeping
 from bot.services.city import sync_city_data
 from bot.services.pitching import delete_stale_drafts
 from bot.services.roles import staff_with_locales
@@ -32,6 +35,8 @@ from storage.migrate import upgrade_to_head
 from storage.models import utcnow
 
 logger = logging.getLogger(__name__)
+# How often a separate clock process looks for jobs the worker added.
+CLOCK_RESCAN_SECONDS = 30
 
 
 def create_bot(settings: Settings) -> Bot:
@@ -66,7 +71,10 @@ def create_dispatcher(
     sessionmaker: async_sessionmaker[AsyncSession],
     city: CityData,
     i18n: I18n | None = None,
+    scheduler: BaseScheduler | None = None,
 ) -> Dispatcher:
+    """`scheduler` is where handlers put jobs; without one, a scheduler on the job store
+    is started paused with polling (it stores jobs for the process that runs them)."""
     i18n = i18n or create_i18n(settings.default_locale)
     storage, isolation = create_fsm_storage(settings, sessionmaker)
     dispatcher = Dispatcher(
@@ -76,12 +84,47 @@ def create_dispatcher(
         sessionmaker=sessionmaker,
         i18n=i18n,
         city=city,
+        scheduler=scheduler or create_scheduler(settings),
     )
     dispatcher.update.outer_middleware(DatabaseMiddleware(sessionmaker, settings.default_locale))
     dispatcher.update.outer_middleware(UserLocaleMiddleware(i18n))
     dispatcher.include_router(build_router())
     dispatcher.startup.register(_on_startup)
+    dispatcher.startup.register(_open_job_store)
+    dispatcher.shutdown.register(_close_job_store)
+    dispatcher.startup.register(_start_sender)
+    dispatcher.shutdown.register(_stop_sender)
     return dispatcher
+
+
+async def _start_sender(
+    bot: Bot,
+    dispatcher: Dispatcher,
+    i18n: I18n,
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """The one outbox sender runs with polling; handlers get it as `sender` to wake it."""
+    sender = create_sender(settings, bot=bot, sessionmaker=sessionmaker, i18n=i18n)
+    dispatcher["sender"] = sender
+    sender.start()
+
+
+async def _stop_sender(dispatcher: Dispatcher) -> None:
+    sender: OutboxSender | None = dispatcher.workflow_data.pop("sender", None)
+    if sender is not None:
+        await sender.stop()
+
+
+async def _open_job_store(scheduler: BaseScheduler) -> None:
+    """A scheduler not started to run jobs here only stores them (RUN_SCHEDULER=false)."""
+    if not scheduler.running:
+        scheduler.start(paused=True)
+
+
+async def _close_job_store(scheduler: BaseScheduler) -> None:
+    if scheduler.running:
+        scheduler.shutdown(wait=False)
 
 
 async def _on_startup(
@@ -138,6 +181,43 @@ async def prepare_database(settings: Settings, city: CityData) -> AsyncEngine:
     return engine
 
 
+def start_clock(scheduler: BaseScheduler) -> None:
+    """Put the recurring jobs in place and run every job from here."""
+    schedule_housekeeping(scheduler)
+    schedule_digest(scheduler)
+    scheduler.start()
+
+
+async def run_clock(settings: Settings) -> None:
+    """`python -m bot clock`: run the scheduled jobs without polling, until stopped. The
+    worker then runs with RUN_SCHEDULER=false; jobs it adds are picked up within
+    CLOCK_RESCAN_SECONDS, and what jobs queue is sent by the worker's outbox sender."""
+    city = load_city_data(settings)
+    bot = create_bot(settings)
+    engine = await prepare_database(settings, city)
+    scheduler = create_scheduler(settings)
+    try:
+        jobs.bind(
+            jobs.JobContext(
+                sessionmaker=create_sessionmaker(engine),
+                bot=bot,
+                i18n=create_i18n(settings.default_locale),
+                settings=settings,
+                city=city,
+            )
+        )
+        start_clock(scheduler)
+        logger.info("the clock runs the scheduled jobs")
+        while True:
+            await asyncio.sleep(CLOCK_RESCAN_SECONDS)
+            scheduler.wakeup()  # look again for jobs another process added
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        await bot.session.close()
+        await engine.dispose()
+
+
 async def run_polling(settings: Settings) -> None:
     """Run the bot until stopped (SIGINT or SIGTERM)."""
     city = load_city_data(settings)
@@ -146,7 +226,9 @@ async def run_polling(settings: Settings) -> None:
     sessionmaker = create_sessionmaker(engine)
     scheduler = create_scheduler(settings)
     try:
-        dispatcher = create_dispatcher(settings, sessionmaker=sessionmaker, city=city)
+        dispatcher = create_dispatcher(
+            settings, sessionmaker=sessionmaker, city=city, scheduler=scheduler
+        )
         jobs.bind(
             jobs.JobContext(
                 sessionmaker=sessionmaker,
@@ -156,8 +238,8 @@ async def run_polling(settings: Settings) -> None:
                 city=city,
             )
         )
-        schedule_housekeeping(scheduler)
-        scheduler.start()
+        if settings.run_scheduler:
+            start_clock(scheduler)
         await bot.delete_webhook(drop_pending_updates=False)
         await dispatcher.start_polling(bot, **polling_options(settings, dispatcher))
     finally:

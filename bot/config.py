@@ -27,8 +27,15 @@ _HOW_TO_FIX: dict[str, str] = {
     "TIMEZONE": "set TIMEZONE to an IANA time zone name such as Europe/Stockholm",
     "LOG_LEVEL": "set LOG_LEVEL to DEBUG, INFO, WARNING or ERROR",
     "MAX_CONCURRENT_UPDATES": "set MAX_CONCURRENT_UPDATES to a whole number from 1 to 256",
+    "DELIVERY_RATE": "set DELIVERY_RATE to the messages per second sent at most, "
+    "a number from 1 to 30 (Telegram allows about 30)",
+    "ALLOW_PAID_BROADCAST": "set ALLOW_PAID_BROADCAST to true or false",
+    "PAID_BROADCAST_RATE": "set PAID_BROADCAST_RATE to a whole number from 1 to 1000",
     "CITY_DATA_FILE": "set CITY_DATA_FILE to the path of an existing city data file "
     "(like bot/cities/malmo.toml), or leave it unset",
+    "ANNOUNCEMENT_CHAT_ID": "set ANNOUNCEMENT_CHAT_ID to the numeric id of the channel "
+    "(like -1001234567890), or leave it unset",
+    "RUN_SCHEDULER": "set RUN_SCHEDULER to true or false",
 }
 
 
@@ -53,6 +60,15 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     city_data_file: Path = DEFAULT_CITY_FILE
     max_concurrent_updates: int = Field(default=16, ge=1, le=256)
+    # A channel or group where published events are also posted (in DEFAULT_LOCALE).
+    announcement_chat_id: int | None = None
+    # Run the scheduled jobs in this process; false when a separate `python -m bot clock` runs.
+    run_scheduler: bool = True
+    # The outbox sender (bot/delivery.py): messages per second overall. With paid broadcasts
+    # (Telegram charges Stars above 30/s) the ceiling is PAID_BROADCAST_RATE instead.
+    delivery_rate: float = Field(default=25, ge=1, le=30)
+    allow_paid_broadcast: bool = False
+    paid_broadcast_rate: int = Field(default=1000, ge=1, le=1000)
 
     @field_validator("bot_token")
     @classmethod
@@ -64,7 +80,9 @@ class Settings(BaseSettings):
             raise ValueError("malformed token")
         return value
 
-    @field_validator("bot_token", "telegram_api_url", "redis_url", mode="before")
+    @field_validator(
+        "bot_token", "telegram_api_url", "redis_url", "announcement_chat_id", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.city import CityData
 from bot.config import Settings
 from bot.notices import targets_for
-from bot.services import coordination, pitching
+from bot.services import coordination, event_publishing, pitching
 from storage.models import utcnow
 
 logger = logging.getLogger(__name__)
@@ -84,3 +85,63 @@ async def flag_untaken_pitches() -> int:
                     )
         await coordination.mark_flagged(session, pitches=waiting, now=now)
     return len(waiting)
+
+
+# --- events: publishing at a set time, reminders and the weekly digest ------------------------
+
+
+def event_renderer() -> event_publishing.Renderer:
+    ctx = context()
+    if ctx.i18n is None or ctx.settings is None or ctx.city is None:
+        raise RuntimeError("event jobs need i18n, settings and the city bound")
+    return event_publishing.Renderer(
+        i18n=ctx.i18n,
+        city=ctx.city,
+        tz=ctx.settings.tz,
+        default_locale=ctx.settings.default_locale,
+        announcement_chat_id=ctx.settings.announcement_chat_id,
+    )
+
+
+async def publish_event(event_id: int, version: int, now: datetime | None = None) -> int | None:
+    """`event:{id}:publish`: publish a scheduled event, unless it changed or started since."""
+    async with context().sessionmaker() as session:
+        queued = await event_publishing.publish_event(
+            session,
+            event_id=event_id,
+            version=version,
+            now=now or utcnow(),
+            renderer=event_renderer(),
+        )
+    if queued is None:
+        logger.info("publish job of event %s (version %s) had nothing to do", event_id, version)
+    return queued
+
+
+async def remind_event(
+    event_id: int, version: int, lead: str, now: datetime | None = None
+) -> int | None:
+    """`event:{id}:remind:{lead}`: remind the people going; checks again that the event is
+    on, of this version and not started."""
+    async with context().sessionmaker() as session:
+        queued = await event_publishing.remind(
+            session,
+            event_id=event_id,
+            version=version,
+            lead=lead,
+            now=now or utcnow(),
+            renderer=event_renderer(),
+        )
+    if queued is None:
+        logger.info("reminder %s of event %s (version %s) was stale", lead, event_id, version)
+    return queued
+
+
+async def send_weekly_digest(now: datetime | None = None) -> int:
+    """`digest:weekly`: the coming week's events to those who asked for a digest."""
+    async with context().sessionmaker() as session:
+        queued = await event_publishing.send_digest(
+            session, now=now or utcnow(), renderer=event_renderer()
+        )
+    logger.info("weekly digest queued for %s people", queued)
+    return queued

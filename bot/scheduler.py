@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+from datetime import datetime, timedelta
+
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
 from sqlalchemy.engine import make_url
 
 from bot import jobs
@@ -52,4 +58,95 @@ def schedule_housekeeping(scheduler: AsyncIOScheduler) -> None:
         id=FLAG_UNTAKEN,
         replace_existing=True,
         misfire_grace_time=6 * 3600,
+    )
+
+
+# --- events ---------------------------------------------------------------------------------
+
+DIGEST_WEEKLY = "digest:weekly"
+REMINDER_LEADS: dict[str, timedelta] = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
+# How late a reminder may still go out after downtime; never after the event starts.
+REMINDER_GRACE: dict[str, timedelta] = {"24h": timedelta(hours=12), "1h": timedelta(minutes=50)}
+
+
+def publish_job_id(event_id: int) -> str:
+    return f"event:{event_id}:publish"
+
+
+def reminder_job_id(event_id: int, lead: str) -> str:
+    return f"event:{event_id}:remind:{lead}"
+
+
+def event_job_ids(event_id: int) -> list[str]:
+    return [
+        publish_job_id(event_id),
+        *(reminder_job_id(event_id, lead) for lead in REMINDER_LEADS),
+    ]
+
+
+def _grace_seconds(run_at: datetime, limit: timedelta, starts_at: datetime) -> int:
+    """The misfire grace: at most `limit`, and never reaching past the event's start."""
+    return max(1, int(min(limit, starts_at - run_at).total_seconds()) - 1)
+
+
+def schedule_event_jobs(
+    scheduler: BaseScheduler,
+    *,
+    event_id: int,
+    version: int,
+    status: str,
+    starts_at: datetime,
+    publish_at: datetime | None,
+    now: datetime,
+) -> list[str]:
+    """(Re)place the event's publish and reminder jobs for this version; jobs whose moment
+    has passed are removed. Returns the ids of the jobs now scheduled."""
+    unschedule_event_jobs(scheduler, event_id)
+    if status == "cancelled" or starts_at <= now:
+        return []
+    scheduled = []
+    if status == "scheduled" and publish_at is not None and now < publish_at < starts_at:
+        scheduler.add_job(
+            jobs.publish_event,
+            DateTrigger(run_date=publish_at),
+            args=[event_id, version],
+            id=publish_job_id(event_id),
+            replace_existing=True,
+            coalesce=True,
+            misfire_grace_time=_grace_seconds(publish_at, starts_at - publish_at, starts_at),
+        )
+        scheduled.append(publish_job_id(event_id))
+    for lead, before in REMINDER_LEADS.items():
+        run_at = starts_at - before
+        if run_at <= now:
+            continue
+        scheduler.add_job(
+            jobs.remind_event,
+            DateTrigger(run_date=run_at),
+            args=[event_id, version, lead],
+            id=reminder_job_id(event_id, lead),
+            replace_existing=True,
+            coalesce=True,
+            misfire_grace_time=_grace_seconds(run_at, REMINDER_GRACE[lead], starts_at),
+        )
+        scheduled.append(reminder_job_id(event_id, lead))
+    return scheduled
+
+
+def unschedule_event_jobs(scheduler: BaseScheduler, event_id: int) -> None:
+    for job_id in event_job_ids(event_id):
+        with contextlib.suppress(JobLookupError):
+            scheduler.remove_job(job_id)
+
+
+def schedule_digest(scheduler: BaseScheduler) -> None:
+    """Mondays at 08:00: the coming week's events for those who asked for a digest. After
+    downtime it still goes out the same morning, once."""
+    scheduler.add_job(
+        jobs.send_weekly_digest,
+        CronTrigger(day_of_week="mon", hour=8, minute=0, timezone=scheduler.timezone),
+        id=DIGEST_WEEKLY,
+        replace_existing=True,
+        coalesce=True,
+        misfire_grace_time=4 * 3600,
     )

@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import cards, desk, errors, fallback, language, pitch, staff, start
+from handlers import (
+    cards,
+    desk,
+    errors,
+    event_admin,
+    events,
+    fallback,
+    language,
+    pitch,
+    staff,
+    start,
+)
 
 
 def build_router() -> Router:
     """A fresh tree of routers: a router can belong to one Dispatcher only."""
     root = Router(name="root")
-    for module in (errors, staff, cards, desk):
+    for module in (errors, staff, cards, desk, event_admin):
         root.include_router(module.create_router())
     root.include_router(staff.create_refusal_router())
-    for module in (pitch, start, language, fallback):
+    for module in (events, pitch, start, language, fallback):
         root.include_router(module.create_router())
     return root

@@ -43,6 +43,10 @@ STAFF_COMMANDS = (
     "stats",
     "export",
     "incubators",
+    "newevent",
+    "editevent",
+    "cancelevent",
+    "broadcast",
 )
 
 

@@ -13,9 +13,11 @@ from aiogram.utils.text_decorations import html_decoration
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.city import CityData
+from bot.config import Settings
 from bot.deeplinks import parse_start_payload
 from bot.services import pitching, users
 from handlers.callbacks import MENU_ACTIONS, MenuCB
+from handlers.events import open_subscription, send_event_details
 from handlers.keyboards import back_to_menu_keyboard, language_keyboard, main_menu_keyboard
 from handlers.pitch import begin_pitch
 from handlers.texts import about_text, menu_prompt
@@ -51,8 +53,10 @@ async def cmd_start(
     session: AsyncSession,
     user: User,
     city: CityData,
+    settings: Settings,
 ) -> None:
-    """Greet; a pitch link (from a poster) or an unsent draft leads on into the pitch."""
+    """Greet; a pitch link (from a poster) or an unsent draft leads on into the pitch, an
+    event link to the event's card, a subscribe link to the subscriptions."""
     link = parse_start_payload(command.args)
     if link is not None:
         await users.remember_start_payload(session, user=user, payload=link.payload)
@@ -62,6 +66,10 @@ async def cmd_start(
     await message.answer(greeting(first_name), reply_markup=main_menu_keyboard())
     if link is not None and link.kind == "pitch":
         await begin_pitch(message, state, session, user, city, place_code=link.argument)
+    elif link is not None and link.kind == "event" and link.argument is not None:
+        await send_event_details(message, session, user, city, settings, int(link.argument))
+    elif link is not None and link.kind == "subscribe":
+        await open_subscription(message, state, session, user, city)
     elif await pitching.current_draft(session, user.telegram_id) is not None:
         await begin_pitch(message, state, session, user, city)
 
@@ -74,6 +82,8 @@ def help_text() -> str:
             _("/start – the main menu"),
             _("/pitch – pitch an idea"),
             _("/mypitches – the ideas you have sent"),
+            _("/events – coming meetings"),
+            _("/subscribe – news of meetings; /unsubscribe stops it"),
             _("/language – change the language"),
             _("/privacy – about Malmö Together and your data"),
             _("/help – this help"),
@@ -115,17 +125,9 @@ async def on_menu_button(
         await callback.message.answer(  # type: ignore[union-attr]
             about_text(), reply_markup=back_to_menu_keyboard()
         )
-    elif action == "menu":
+    else:  # "menu", or a button this version no longer has
         await callback.message.answer(  # type: ignore[union-attr]
             menu_prompt(), reply_markup=main_menu_keyboard()
-        )
-    else:
-        await callback.message.answer(  # type: ignore[union-attr]
-            _(
-                "This part of the bot is being built and opens soon. Thank you for your "
-                "patience! Meanwhile, here is the menu."
-            ),
-            reply_markup=main_menu_keyboard(),
         )
 
 

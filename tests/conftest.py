@@ -20,6 +20,7 @@ from bot.app import (
     prepare_database,
 )
 from bot.config import Settings
+from bot.delivery import OutboxSender
 from bot.i18n import compile_catalogs
 from storage.database import create_engine, create_sessionmaker
 from storage.migrate import upgrade_to_head
@@ -159,6 +160,11 @@ class RunningBot:
         """A new process, as far as the bot can tell: new Dispatcher, Bot and engine."""
         await self.stop()
         await self.start()
+
+    @property
+    def sender(self) -> OutboxSender:
+        """The outbox sender running with the bot (it delivers what services queue)."""
+        return self.dispatcher["sender"]
 
     def _poll_count(self) -> int:
         return sum(1 for call in self.emulator.calls if call.method.lower() == "getupdates")

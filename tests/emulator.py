@@ -522,6 +522,7 @@ class Fault:
     retry_after: int | None = None
     times: int | None = 1
     chat_id: int | str | None = None
+    delay: float = 0.0
     hits: int = 0
 
     def matches(self, method: str, params: JsonDict) -> bool:
@@ -1396,10 +1397,12 @@ class TelegramEmulator:
         times: int | None = 1,
         chat_id: int | str | None = None,
         description: str | None = None,
+        delay: float = 0.0,
     ) -> Fault:
         """Make the next ``times`` matching calls (None = all) fail with ``status``.
 
-        ``method=None`` matches every method except getUpdates.
+        ``method=None`` matches every method except getUpdates. ``delay`` answers that many
+        seconds late: longer than the bot's request timeout, the bot sees a timeout.
         """
         if status == 429 and retry_after is None:
             retry_after = 1
@@ -1417,6 +1420,7 @@ class TelegramEmulator:
             retry_after=retry_after,
             times=times,
             chat_id=chat_id,
+            delay=delay,
         )
         self.faults.append(fault)
         return fault
@@ -1781,6 +1785,8 @@ class TelegramEmulator:
                 await asyncio.sleep(delay)
             fault = self._take_fault(lower, call.params)
             if fault is not None:
+                if fault.delay:
+                    await asyncio.sleep(fault.delay)
                 raise fault.error()
             result = await self.methods[lower][1](call.params)
             status, payload = 200, {"ok": True, "result": result}

@@ -17,6 +17,11 @@ def translator(locale: str) -> Callable[[str], str]:
     return lambda text: _I18N.gettext(text, locale=locale)
 
 
+def plural_translator(locale: str) -> Callable[[str, str, int], str]:
+    """Like `translator`, for texts that depend on a count."""
+    return lambda singular, plural, n: _I18N.gettext(singular, plural, n, locale=locale)
+
+
 async def answer(user: FakeUser, text: str) -> SentMessage:
     await user.send(text)
     return await user.next_message()

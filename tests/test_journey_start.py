@@ -9,6 +9,7 @@ import pytest
 from storage.models import User
 from tests.conftest import RunningBot
 from tests.emulator import TelegramEmulator
+from tests.journeys import translator
 
 SV_MENU = [
     "💡 Lämna en idé",
@@ -117,18 +118,23 @@ async def test_about_privacy_and_help(emulator: TelegramEmulator, running_bot: R
     assert privacy.text == about.text
 
 
-async def test_parts_not_yet_open_say_so_and_offer_the_menu(
+async def test_the_menu_opens_events_and_subscriptions(
     emulator: TelegramEmulator, running_bot: RunningBot
 ) -> None:
     omar = emulator.user(1005, first_name="Omar", language_code="es")
     await omar.send("/start")
     greeting = await omar.next_message()
-    for label in ("📅 Eventos", "🔔 Suscripciones"):
-        await omar.press(label, message=greeting)
-        reply = await omar.next_message()
-        assert reply.text is not None
-        assert reply.text.startswith("Esta parte del bot se está construyendo")
-        assert "💡 Proponer una idea" in reply.button_labels
+    t = translator("es")
+    await omar.press("📅 Eventos", message=greeting)
+    events = await omar.next_message()
+    assert events.text == t(
+        "There are no meetings planned right now. New ones are announced here: "
+        "with /subscribe I will tell you as soon as there is one."
+    )
+    await omar.press("🔔 Suscripciones", message=greeting)
+    subscriptions = await omar.next_message()
+    assert (subscriptions.text or "").startswith(t("🔔 <b>Subscriptions</b>"))
+    assert t("💾 Save") in subscriptions.button_labels
 
 
 async def test_user_text_is_escaped(emulator: TelegramEmulator, running_bot: RunningBot) -> None:

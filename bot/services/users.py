@@ -33,7 +33,9 @@ async def ensure_user(
             now=now,
         )
         await session.commit()
-    elif now - _aware(user.last_seen_at) >= LAST_SEEN_RESOLUTION:
+    elif user.blocked_at is not None or now - _aware(user.last_seen_at) >= LAST_SEEN_RESOLUTION:
+        # Writing again means they unblocked the bot: messages reach them again.
+        user.blocked_at = None
         user.last_seen_at = now
         await session.commit()
     return user

@@ -1,0 +1,62 @@
+"""The texts the bot queues about events: announcement, reminder, change, cancellation,
+digest and broadcast. Pure rendering: call inside an i18n context with the reader's locale."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.text_decorations import html_decoration
+
+from bot.city import CityData
+from bot.event_texts import area_text, event_card, event_line, title_for, when_text
+from storage.models import Event
+
+quote = html_decoration.quote
+
+
+def announcement_text(event: Event, city: CityData, locale: str, tz: ZoneInfo) -> str:
+    return "\n".join([_("📣 <b>New event</b>"), "", event_card(event, city, locale, tz)])
+
+
+def reminder_text(event: Event, city: CityData, locale: str, tz: ZoneInfo, lead: str) -> str:
+    heading = _("⏰ <b>Reminder: tomorrow</b>") if lead == "24h" else _("⏰ <b>Reminder: soon</b>")
+    return "\n".join(
+        [
+            heading,
+            "",
+            f"<b>{quote(title_for(event, locale))}</b>",
+            f"🗓 {quote(when_text(event, locale, tz))}",
+            f"📍 {quote(event.place)} · {quote(area_text(event, city, locale))}",
+        ]
+    )
+
+
+def change_text(event: Event, city: CityData, locale: str, tz: ZoneInfo) -> str:
+    return "\n".join(
+        [
+            _("✏️ <b>An event you are going to has changed</b>"),
+            "",
+            event_card(event, city, locale, tz),
+        ]
+    )
+
+
+def cancellation_text(event: Event, locale: str, tz: ZoneInfo) -> str:
+    return _("❌ <b>Cancelled:</b> {title}, {when}. We are sorry!").format(
+        title=quote(title_for(event, locale)), when=quote(when_text(event, locale, tz))
+    )
+
+
+def digest_text(events: Sequence[Event], city: CityData, locale: str, tz: ZoneInfo) -> str:
+    lines = [_("🗓 <b>The coming week at Malmö Together</b>")]
+    for number, event in enumerate(events, start=1):
+        lines += ["", event_line(event, city, locale, tz, number=number)]
+    lines += ["", _("See them all and answer with /events.")]
+    return "\n".join(lines)
+
+
+def broadcast_text(typed: str) -> str:
+    """A staff announcement; what they typed is escaped."""
+    return "\n".join([_("📣 <b>Malmö Together</b>"), "", quote(typed)])

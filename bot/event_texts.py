@@ -1,0 +1,253 @@
+"""Events as residents and coordinators see them: names, times, the card and its buttons.
+
+Pure rendering: call it inside an i18n context with the reader's locale.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.utils.text_decorations import html_decoration
+from babel import Locale
+from babel.dates import format_date, format_time
+
+from bot.city import CityData
+from storage.models import Event
+
+quote = html_decoration.quote
+
+KIND_EMOJI = {
+    "lunch_learn": "🥪",
+    "malmo_hour": "🕐",
+    "dialogue_forum": "🗣",
+    "training": "🎓",
+    "lecture": "💡",
+    "meetup": "🤝",
+}
+
+# What an event's button may ask for.
+EVENT_ACTIONS = ("details", "going", "not_going", "ics", "unsubscribe")
+
+
+class EventCB(CallbackData, prefix="ev"):
+    """A button about an event. `version` is the event's version when the button was made:
+    a press on a button of an older version is refused."""
+
+    action: str
+    event_id: int
+    version: int
+
+
+def kind_name(kind: str) -> str:
+    """The kind's name in the reader's language (plain text, not HTML)."""
+    names = {
+        "lunch_learn": _("Lärande Lunch (Lunch & Learn)"),
+        "malmo_hour": _("Malmötimmen (The Malmö Hour)"),
+        "dialogue_forum": _("Dialogforum"),
+        "training": _("Medskapa förändring (Co-creating Change) training"),
+        "lecture": _("Inspirational lecture"),
+        "meetup": _("Incubator meetup"),
+    }
+    return names.get(kind, kind)
+
+
+def kind_label(kind: str) -> str:
+    return f"{KIND_EMOJI.get(kind, '📅')} {kind_name(kind)}"
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite gives naive datetimes back; they are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+_SHORT_WEEKDAY = re.compile(r"(?<!E)E(?!E)")
+_TRAILING_YEAR = re.compile(r"[\s,،]*y+$")
+
+
+@lru_cache(maxsize=16)
+def _day_pattern(locale: str) -> str:
+    """The locale's weekday, day and month without the year (e.g. 'EEEE d MMMM' in sv)."""
+    data = Locale.parse(locale)
+    month_day = data.datetime_skeletons.get("MMMMEd")
+    if month_day is not None:
+        return _SHORT_WEEKDAY.sub("EEEE", month_day.pattern)
+    return _TRAILING_YEAR.sub("", data.date_formats["full"].pattern)
+
+
+def _day_text(moment: datetime, locale: str) -> str:
+    return format_date(moment, _day_pattern(locale), locale=locale)
+
+
+def moment_text(moment: datetime, locale: str, tz: ZoneInfo) -> str:
+    """One moment with its year, e.g. 'torsdag 3 december 2026 12:00', for confirmations."""
+    local = aware(moment).astimezone(tz)
+    day = format_date(local, format="full", locale=locale)
+    return f"{day} {format_time(local, format='short', locale=locale)}".replace("\u202f", " ")
+
+
+def when_text(event: Event, locale: str, tz: ZoneInfo) -> str:
+    """E.g. 'tisdag 3 december 12:00–13:00' in the city's time zone, for the reader."""
+    start = aware(event.starts_at).astimezone(tz)
+    end = aware(event.ends_at).astimezone(tz)
+    day = _day_text(start, locale)
+    start_time = format_time(start, format="short", locale=locale)
+    end_time = format_time(end, format="short", locale=locale)
+    if start.date() == end.date():
+        return f"{day} {start_time}–{end_time}"
+    end_day = _day_text(end, locale)
+    return f"{day} {start_time} – {end_day} {end_time}"
+
+
+def _in_language(texts: dict[str, str], locale: str, default_locale: str) -> str:
+    for code in (locale, default_locale):
+        if texts.get(code):
+            return texts[code]
+    return next((text for text in texts.values() if text), "")
+
+
+def title_for(event: Event, locale: str) -> str:
+    """The title in the reader's language where given, else in the event's own (plain)."""
+    return _in_language(event.titles, locale, event.default_locale)
+
+
+def description_for(event: Event, locale: str) -> str:
+    return _in_language(event.descriptions, locale, event.default_locale)
+
+
+def area_text(event: Event, city: CityData, locale: str) -> str:
+    if event.area_code is None:
+        return _("city-wide")
+    area = city.area(event.area_code)
+    return area.name(locale) if area else event.area_code
+
+
+def places_left(event: Event, going: int) -> int | None:
+    """None when the event has no limit."""
+    return None if event.capacity is None else max(event.capacity - going, 0)
+
+
+def is_full(event: Event, going: int) -> bool:
+    return event.capacity is not None and going >= event.capacity
+
+
+def _safe_url(url: str | None) -> str | None:
+    if url and url.startswith(("https://", "http://")):
+        return url
+    return None
+
+
+def event_card(
+    event: Event,
+    city: CityData,
+    locale: str,
+    tz: ZoneInfo,
+    *,
+    going: int | None = None,
+    waiting: int | None = None,
+) -> str:
+    """The event as HTML. With `going`, the places left are shown; with both counts, the
+    answers so far are too (for coordinators)."""
+    lines = []
+    if event.status == "cancelled":
+        lines += [_("❌ <b>Cancelled</b>"), ""]
+    lines.append(f"{KIND_EMOJI.get(event.kind, '📅')} <b>{quote(title_for(event, locale))}</b>")
+    lines.append(f"<i>{quote(kind_name(event.kind))}</i>")
+    lines.append("")
+    lines.append(f"🗓 {quote(when_text(event, locale, tz))}")
+    lines.append(f"📍 {quote(event.place)} · {quote(area_text(event, city, locale))}")
+    if event.capacity is not None:
+        capacity = ngettext("👥 {count} place", "👥 {count} places", event.capacity).format(
+            count=event.capacity
+        )
+        if going is not None:
+            left = places_left(event, going) or 0
+            if left:
+                capacity += " · " + ngettext("{count} left", "{count} left", left).format(
+                    count=left
+                )
+            else:
+                capacity += " · " + _("full, but you can join the waiting list")
+        lines.append(capacity)
+    if going is not None and waiting is not None:
+        lines.append(
+            _("📊 Going: {going} · Waiting list: {waiting}").format(going=going, waiting=waiting)
+        )
+    description = description_for(event, locale)
+    if description:
+        lines += ["", quote(description)]
+    url = _safe_url(event.signup_url)
+    if url:
+        lines += [
+            "",
+            _('🔗 <a href="{url}">Sign up or read more</a>').format(url=quote(url)),
+        ]
+    return "\n".join(lines)
+
+
+def event_line(
+    event: Event,
+    city: CityData,
+    locale: str,
+    tz: ZoneInfo,
+    *,
+    number: int | None = None,
+    going: int | None = None,
+    waiting: int | None = None,
+) -> str:
+    """One event in a list (HTML): title, kind, time and place; counts for coordinators."""
+    prefix = f"{number}. " if number is not None else ""
+    lines = [
+        f"{prefix}{KIND_EMOJI.get(event.kind, '📅')} <b>{quote(title_for(event, locale))}</b>",
+        f"🗓 {quote(when_text(event, locale, tz))}",
+        f"📍 {quote(event.place)} · {quote(area_text(event, city, locale))}",
+    ]
+    if going is not None and waiting is not None:
+        lines.append(
+            _("📊 Going: {going} · Waiting list: {waiting}").format(going=going, waiting=waiting)
+        )
+    return "\n".join(lines)
+
+
+def event_keyboard(
+    event: Event, *, status: str | None, unsubscribe: bool, full: bool = False
+) -> InlineKeyboardMarkup:
+    """Going / Not going / Add to calendar (and Unsubscribe on announcements). `status` is
+    the reader's answer so far; `full` offers the waiting list instead of a place."""
+    assert event.id is not None
+    builder = InlineKeyboardBuilder()
+
+    def button(text: str, action: str) -> None:
+        builder.button(
+            text=text,
+            callback_data=EventCB(action=action, event_id=event.id, version=event.version),  # type: ignore[arg-type]
+        )
+
+    if event.status != "cancelled":
+        if status == "going":
+            button(_("✅ Going ✓"), "going")
+        elif status == "waiting":
+            button(_("⏳ On the waiting list ✓"), "going")
+        elif full:
+            button(_("⏳ Join the waiting list"), "going")
+        else:
+            button(_("✅ Going"), "going")
+        button(_("❌ Not going ✓") if status == "not_going" else _("❌ Not going"), "not_going")
+    button(_("📅 Add to calendar"), "ics")
+    if unsubscribe:
+        button(_("🔕 Unsubscribe"), "unsubscribe")
+    builder.adjust(2, 1, 1)
+    return builder.as_markup()
+
+
+def details_button_label(event: Event, locale: str, number: int) -> str:
+    title = title_for(event, locale)
+    short = title if len(title) <= 40 else title[:39] + "…"
+    return f"{number}. {short}"

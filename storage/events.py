@@ -1,0 +1,348 @@
+"""Data functions of events: the events, who is coming, subscriptions and recipients.
+
+No commits here: the calling service does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, delete, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Event,
+    Rsvp,
+    Subscription,
+    SubscriptionArea,
+    SubscriptionKind,
+    User,
+)
+
+# --- events --------------------------------------------------------------------------------
+
+
+async def add_event(session: AsyncSession, event: Event) -> Event:
+    """Store a new event; its id is known afterwards."""
+    session.add(event)
+    await session.flush()
+    return event
+
+
+async def get_event(session: AsyncSession, event_id: int) -> Event | None:
+    return await session.get(Event, event_id)
+
+
+async def get_event_for_update(session: AsyncSession, event_id: int) -> Event | None:
+    """The event, locked until the transaction ends (PostgreSQL), so two people cannot take
+    the last place at once. Fresh from the database, not the session's copy."""
+    result = await session.execute(
+        select(Event)
+        .where(Event.id == event_id)  # type: ignore[arg-type]
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return result.scalar_one_or_none()
+
+
+async def update_event(
+    session: AsyncSession, event: Event, *, now: datetime, **changes: object
+) -> Event:
+    """Change the event's fields and raise its version, so older buttons and jobs can tell."""
+    for name, value in changes.items():
+        if name not in Event.model_fields or name in {"id", "version", "created_at"}:
+            raise ValueError(f"cannot change {name!r} of an event")
+        setattr(event, name, value)
+    event.version += 1
+    event.updated_at = now
+    session.add(event)
+    await session.flush()
+    return event
+
+
+def _upcoming(now: datetime):  # type: ignore[no-untyped-def]
+    return and_(Event.status == "published", Event.starts_at >= now)  # type: ignore[arg-type]
+
+
+async def upcoming_events(
+    session: AsyncSession, *, now: datetime, limit: int | None = None, offset: int = 0
+) -> list[Event]:
+    """Published events that have not started yet, soonest first."""
+    statement = (
+        select(Event)
+        .where(_upcoming(now))
+        .order_by(Event.starts_at, Event.id)  # type: ignore[arg-type]
+        .offset(offset)
+    )
+    if limit is not None:
+        statement = statement.limit(limit)
+    result = await session.execute(statement)
+    return list(result.scalars())
+
+
+async def count_upcoming_events(session: AsyncSession, *, now: datetime) -> int:
+    result = await session.execute(select(func.count()).select_from(Event).where(_upcoming(now)))
+    return int(result.scalar_one())
+
+
+async def published_between(
+    session: AsyncSession, *, start: datetime, end: datetime
+) -> list[Event]:
+    """Published events starting in [start, end), soonest first (for digests)."""
+    result = await session.execute(
+        select(Event)
+        .where(
+            Event.status == "published",  # type: ignore[arg-type]
+            Event.starts_at >= start,  # type: ignore[arg-type]
+            Event.starts_at < end,  # type: ignore[arg-type]
+        )
+        .order_by(Event.starts_at, Event.id)  # type: ignore[arg-type]
+    )
+    return list(result.scalars())
+
+
+# --- answers (RSVP) -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RsvpCounts:
+    going: int = 0
+    waiting: int = 0
+
+
+async def get_rsvp(session: AsyncSession, event_id: int, user_id: int) -> Rsvp | None:
+    return await session.get(Rsvp, (event_id, user_id))
+
+
+async def set_rsvp(
+    session: AsyncSession, *, event_id: int, user_id: int, status: str, now: datetime
+) -> Rsvp:
+    """Store a person's answer. `updated_at` changes only when the status does, so pressing
+    the same button again keeps one's place on the waiting list."""
+    rsvp = await get_rsvp(session, event_id, user_id)
+    if rsvp is None:
+        rsvp = Rsvp(
+            event_id=event_id, user_id=user_id, status=status, created_at=now, updated_at=now
+        )
+    elif rsvp.status != status:
+        rsvp.status = status
+        rsvp.updated_at = now
+    session.add(rsvp)
+    await session.flush()
+    return rsvp
+
+
+async def rsvp_counts(session: AsyncSession, event_id: int) -> RsvpCounts:
+    return (await rsvp_counts_for(session, [event_id])).get(event_id, RsvpCounts())
+
+
+async def rsvp_counts_for(
+    session: AsyncSession, event_ids: Iterable[int]
+) -> dict[int, RsvpCounts]:
+    """Going and waiting counts of each event (events without answers are left out)."""
+    ids = list(event_ids)
+    if not ids:
+        return {}
+    result = await session.execute(
+        select(Rsvp.event_id, Rsvp.status, func.count())
+        .where(Rsvp.event_id.in_(ids), Rsvp.status.in_(("going", "waiting")))  # type: ignore[attr-defined]
+        .group_by(Rsvp.event_id, Rsvp.status)
+    )
+    raw: dict[int, dict[str, int]] = {}
+    for event_id, status, count in result.all():
+        raw.setdefault(event_id, {})[status] = int(count)
+    return {
+        event_id: RsvpCounts(going=counts.get("going", 0), waiting=counts.get("waiting", 0))
+        for event_id, counts in raw.items()
+    }
+
+
+async def waiting_list(session: AsyncSession, event_id: int) -> list[Rsvp]:
+    """Who waits for a place, first come first."""
+    result = await session.execute(
+        select(Rsvp)
+        .where(Rsvp.event_id == event_id, Rsvp.status == "waiting")  # type: ignore[arg-type]
+        .order_by(Rsvp.updated_at, Rsvp.created_at, Rsvp.user_id)  # type: ignore[arg-type]
+    )
+    return list(result.scalars())
+
+
+async def rsvp_people(
+    session: AsyncSession, event_id: int, statuses: Sequence[str]
+) -> list[tuple[int, str]]:
+    """(user id, locale) of the people with one of these answers, blocked ones left out."""
+    result = await session.execute(
+        select(User.telegram_id, User.locale)
+        .join(Rsvp, Rsvp.user_id == User.telegram_id)  # type: ignore[arg-type]
+        .where(
+            Rsvp.event_id == event_id,  # type: ignore[arg-type]
+            Rsvp.status.in_(list(statuses)),  # type: ignore[attr-defined]
+            User.blocked_at.is_(None),  # type: ignore[union-attr]
+        )
+        .order_by(User.telegram_id)
+    )
+    return [(int(user_id), locale) for user_id, locale in result.all()]
+
+
+# --- subscriptions --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubscriptionChoice:
+    """A subscription as chosen: no areas means every area of the city."""
+
+    kinds: frozenset[str] = field(default_factory=frozenset)
+    areas: frozenset[str] = field(default_factory=frozenset)
+    reminders: bool = True
+    digest: bool = False
+
+
+async def get_subscription(session: AsyncSession, user_id: int) -> SubscriptionChoice | None:
+    subscription = await session.get(Subscription, user_id)
+    if subscription is None:
+        return None
+    kinds = await session.execute(
+        select(SubscriptionKind.kind).where(SubscriptionKind.user_id == user_id)  # type: ignore[arg-type]
+    )
+    areas = await session.execute(
+        select(SubscriptionArea.area_code).where(SubscriptionArea.user_id == user_id)  # type: ignore[arg-type]
+    )
+    return SubscriptionChoice(
+        kinds=frozenset(kinds.scalars()),
+        areas=frozenset(areas.scalars()),
+        reminders=subscription.reminders,
+        digest=subscription.digest,
+    )
+
+
+async def _ensure_subscription(session: AsyncSession, user_id: int, now: datetime) -> Subscription:
+    subscription = await session.get(Subscription, user_id)
+    if subscription is None:
+        subscription = Subscription(user_id=user_id, created_at=now, updated_at=now)
+        session.add(subscription)
+        await session.flush()
+    return subscription
+
+
+async def set_subscription_kinds(
+    session: AsyncSession, *, user_id: int, kinds: Iterable[str], now: datetime
+) -> None:
+    subscription = await _ensure_subscription(session, user_id, now)
+    await session.execute(
+        delete(SubscriptionKind).where(SubscriptionKind.user_id == user_id)  # type: ignore[arg-type]
+    )
+    session.add_all(SubscriptionKind(user_id=user_id, kind=kind) for kind in sorted(set(kinds)))
+    subscription.updated_at = now
+    await session.flush()
+
+
+async def set_subscription_areas(
+    session: AsyncSession, *, user_id: int, areas: Iterable[str], now: datetime
+) -> None:
+    subscription = await _ensure_subscription(session, user_id, now)
+    await session.execute(
+        delete(SubscriptionArea).where(SubscriptionArea.user_id == user_id)  # type: ignore[arg-type]
+    )
+    session.add_all(
+        SubscriptionArea(user_id=user_id, area_code=code) for code in sorted(set(areas))
+    )
+    subscription.updated_at = now
+    await session.flush()
+
+
+async def set_subscription_flags(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    now: datetime,
+    reminders: bool | None = None,
+    digest: bool | None = None,
+) -> None:
+    """Turn reminders and/or the weekly digest on or off (None leaves a flag as it is)."""
+    subscription = await _ensure_subscription(session, user_id, now)
+    if reminders is not None:
+        subscription.reminders = reminders
+    if digest is not None:
+        subscription.digest = digest
+    subscription.updated_at = now
+    session.add(subscription)
+    await session.flush()
+
+
+async def save_subscription(
+    session: AsyncSession, *, user_id: int, choice: SubscriptionChoice, now: datetime
+) -> None:
+    await set_subscription_kinds(session, user_id=user_id, kinds=choice.kinds, now=now)
+    await set_subscription_areas(session, user_id=user_id, areas=choice.areas, now=now)
+    await set_subscription_flags(
+        session, user_id=user_id, now=now, reminders=choice.reminders, digest=choice.digest
+    )
+
+
+async def delete_subscription(session: AsyncSession, user_id: int) -> bool:
+    """Remove the subscription with its kinds and areas; whether there was one."""
+    for table in (SubscriptionKind, SubscriptionArea):
+        await session.execute(delete(table).where(table.user_id == user_id))  # type: ignore[attr-defined]
+    result = await session.execute(
+        delete(Subscription).where(Subscription.user_id == user_id)  # type: ignore[arg-type]
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+# --- recipients -----------------------------------------------------------------------------
+
+
+async def subscribers_for_event(session: AsyncSession, event: Event) -> list[tuple[int, str]]:
+    """(user id, locale) of the subscribers to announce `event` to: its kind is among theirs,
+    and its area is among theirs or they chose no area (a city-wide event reaches every
+    subscriber of the kind). Blocked users are left out."""
+    has_kind = exists().where(
+        SubscriptionKind.user_id == Subscription.user_id,  # type: ignore[arg-type]
+        SubscriptionKind.kind == event.kind,  # type: ignore[arg-type]
+    )
+    conditions = [has_kind, User.blocked_at.is_(None)]  # type: ignore[union-attr]
+    if event.area_code is not None:
+        any_area = exists().where(SubscriptionArea.user_id == Subscription.user_id)  # type: ignore[arg-type]
+        this_area = exists().where(
+            SubscriptionArea.user_id == Subscription.user_id,  # type: ignore[arg-type]
+            SubscriptionArea.area_code == event.area_code,  # type: ignore[arg-type]
+        )
+        conditions.append(or_(this_area, ~any_area))
+    result = await session.execute(
+        select(User.telegram_id, User.locale)
+        .join(Subscription, Subscription.user_id == User.telegram_id)  # type: ignore[arg-type]
+        .where(*conditions)
+        .order_by(User.telegram_id)
+    )
+    return [(int(user_id), locale) for user_id, locale in result.all()]
+
+
+async def reminder_recipients(session: AsyncSession, event_id: int) -> list[tuple[int, str]]:
+    """(user id, locale) of the people going, unless blocked or they turned reminders off.
+    People without a subscription get reminders of what they said they would come to."""
+    result = await session.execute(
+        select(User.telegram_id, User.locale)
+        .join(Rsvp, Rsvp.user_id == User.telegram_id)  # type: ignore[arg-type]
+        .outerjoin(Subscription, Subscription.user_id == User.telegram_id)  # type: ignore[arg-type]
+        .where(
+            Rsvp.event_id == event_id,  # type: ignore[arg-type]
+            Rsvp.status == "going",  # type: ignore[arg-type]
+            User.blocked_at.is_(None),  # type: ignore[union-attr]
+            or_(Subscription.user_id.is_(None), Subscription.reminders.is_(True)),  # type: ignore[attr-defined]
+        )
+        .order_by(User.telegram_id)
+    )
+    return [(int(user_id), locale) for user_id, locale in result.all()]
+
+
+async def digest_recipients(session: AsyncSession) -> list[tuple[int, str]]:
+    """(user id, locale) of the subscribers who want the weekly digest, blocked ones left out."""
+    result = await session.execute(
+        select(User.telegram_id, User.locale)
+        .join(Subscription, Subscription.user_id == User.telegram_id)  # type: ignore[arg-type]
+        .where(Subscription.digest.is_(True), User.blocked_at.is_(None))  # type: ignore[attr-defined]
+        .order_by(User.telegram_id)
+    )
+    return [(int(user_id), locale) for user_id, locale in result.all()]

@@ -1,0 +1,147 @@
+"""The event's texts: names, times by Babel in each language, the card and its buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from babel.dates import format_date, format_time
+
+from bot import event_texts
+from bot.city import load_city
+from bot.event_texts import EventCB
+from bot.i18n import create_i18n
+from storage.models import EVENT_KINDS, Event
+
+TZ = ZoneInfo("Europe/Stockholm")
+CITY = load_city()
+I18N = create_i18n("sv")
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    with I18N.context(), I18N.use_locale("en"):
+        yield
+
+
+def make_event(**fields: object) -> Event:
+    values: dict[str, object] = {
+        "id": 12,
+        "kind": "lunch_learn",
+        "titles": {"sv": "Cykelkök <3", "en": "Bike kitchen & lunch"},
+        "descriptions": {"sv": "Vi lagar cyklar."},
+        "default_locale": "sv",
+        # Tuesday 3 December 2024, 12:00–13:00 in Malmö (CET).
+        "starts_at": datetime(2024, 12, 3, 11, 0, tzinfo=UTC),
+        "ends_at": datetime(2024, 12, 3, 12, 0, tzinfo=UTC),
+        "place": "Nydala <bibliotek>",
+        "area_code": "soder",
+        "status": "published",
+        "version": 3,
+        **fields,
+    }
+    return Event(**values)
+
+
+def test_when_text_in_swedish_is_the_weekday_day_month_and_times() -> None:
+    assert event_texts.when_text(make_event(), "sv", TZ) == "tisdag 3 december 12:00–13:00"
+
+
+@pytest.mark.parametrize("locale", ["sv", "en", "es", "ar"])
+def test_when_text_uses_babel_for_every_shipped_locale(locale: str) -> None:
+    event = make_event()
+    start = event.starts_at.astimezone(TZ)
+    end = event.ends_at.astimezone(TZ)
+    text = event_texts.when_text(event, locale, TZ)
+    assert format_date(start, "EEEE", locale=locale) in text
+    assert format_date(start, "MMMM", locale=locale) in text
+    assert text.endswith(
+        f"{format_time(start, 'short', locale=locale)}–{format_time(end, 'short', locale=locale)}"
+    )
+    assert "2024" not in text
+
+
+def test_when_text_follows_summer_time_and_spans_days() -> None:
+    summer = make_event(
+        starts_at=datetime(2025, 6, 10, 20, 0, tzinfo=UTC),  # 22:00 in Malmö (CEST)
+        ends_at=datetime(2025, 6, 11, 7, 0, tzinfo=UTC),
+    )
+    assert event_texts.when_text(summer, "sv", TZ) == "tisdag 10 juni 22:00 – onsdag 11 juni 09:00"
+
+
+def test_naive_times_from_sqlite_are_utc() -> None:
+    naive = make_event(starts_at=datetime(2024, 12, 3, 11, 0), ends_at=datetime(2024, 12, 3, 12))
+    assert event_texts.when_text(naive, "sv", TZ) == "tisdag 3 december 12:00–13:00"
+
+
+def test_titles_fall_back_to_the_events_own_language() -> None:
+    event = make_event()
+    assert event_texts.title_for(event, "en") == "Bike kitchen & lunch"
+    assert event_texts.title_for(event, "ar") == "Cykelkök <3"
+    assert event_texts.description_for(event, "es") == "Vi lagar cyklar."
+    assert event_texts.description_for(make_event(descriptions={}), "es") == ""
+
+
+def test_every_kind_has_a_name() -> None:
+    for kind in EVENT_KINDS:
+        assert event_texts.kind_name(kind) != kind
+    assert event_texts.kind_name("lunch_learn") == "Lärande Lunch (Lunch & Learn)"
+
+
+def test_the_card_escapes_what_was_typed_and_shows_places() -> None:
+    card = event_texts.event_card(
+        make_event(capacity=10, signup_url="https://malmo.se/a?b=1&c=2"),
+        CITY,
+        "sv",
+        TZ,
+        going=7,
+    )
+    assert "<b>Cykelkök &lt;3</b>" in card
+    assert "<i>Lärande Lunch (Lunch &amp; Learn)</i>" in card
+    assert "📍 Nydala &lt;bibliotek&gt; · Söder" in card
+    assert "👥 10 places · 3 left" in card
+    assert '<a href="https://malmo.se/a?b=1&amp;c=2">' in card
+    assert "📊" not in card  # the counts only with both numbers (for coordinators)
+
+
+def test_the_card_for_coordinators_a_full_city_wide_and_a_cancelled_event() -> None:
+    full = event_texts.event_card(
+        make_event(capacity=2, area_code=None), CITY, "en", TZ, going=2, waiting=4
+    )
+    assert "· city-wide" in full
+    assert "full, but you can join the waiting list" in full
+    assert "📊 Going: 2 · Waiting list: 4" in full
+    cancelled = event_texts.event_card(make_event(status="cancelled"), CITY, "en", TZ)
+    assert cancelled.startswith("❌ <b>Cancelled</b>")
+    unsafe = event_texts.event_card(make_event(signup_url="javascript:alert(1)"), CITY, "en", TZ)
+    assert "href" not in unsafe
+
+
+def test_the_keyboard_carries_the_events_version() -> None:
+    event = make_event()
+    markup = event_texts.event_keyboard(event, status=None, unsubscribe=True)
+    labels = [button.text for row in markup.inline_keyboard for button in row]
+    assert labels == ["✅ Going", "❌ Not going", "📅 Add to calendar", "🔕 Unsubscribe"]
+    data = [button.callback_data for row in markup.inline_keyboard for button in row]
+    assert data == ["ev:going:12:3", "ev:not_going:12:3", "ev:ics:12:3", "ev:unsubscribe:12:3"]
+    assert EventCB.unpack("ev:going:12:3") == EventCB(action="going", event_id=12, version=3)
+
+
+def test_the_keyboard_shows_the_answer_the_waiting_list_and_cancellation() -> None:
+    event = make_event()
+
+    def labels(markup: object) -> list[str]:
+        return [b.text for row in markup.inline_keyboard for b in row]  # type: ignore[attr-defined]
+
+    going = event_texts.event_keyboard(event, status="going", unsubscribe=False)
+    assert labels(going)[:2] == ["✅ Going ✓", "❌ Not going"]
+    full = event_texts.event_keyboard(event, status=None, unsubscribe=False, full=True)
+    assert labels(full)[0] == "⏳ Join the waiting list"
+    waiting = event_texts.event_keyboard(event, status="waiting", unsubscribe=False)
+    assert labels(waiting)[0] == "⏳ On the waiting list ✓"
+    cancelled = event_texts.event_keyboard(
+        make_event(status="cancelled"), status="going", unsubscribe=False
+    )
+    assert labels(cancelled) == ["📅 Add to calendar"]
