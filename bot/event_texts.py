@@ -247,6 +247,16 @@ def event_keyboard(
     return builder.as_markup()
 
 
+def unsubscribe_keyboard() -> InlineKeyboardMarkup:
+    """The one-tap 🔕 Unsubscribe on announcements that are not about one event."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("🔕 Unsubscribe"),
+        callback_data=EventCB(action="unsubscribe", event_id=0, version=0),
+    )
+    return builder.as_markup()
+
+
 def details_button_label(event: Event, locale: str, number: int) -> str:
     title = title_for(event, locale)
     short = title if len(title) <= 40 else title[:39] + "…"

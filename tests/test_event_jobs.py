@@ -287,6 +287,8 @@ async def test_the_weekly_digest(
     assert sorted(row.chat_id for row in digests) == [11, 12]
     assert all("Malmötimmen i Rosengård" in row.payload["text"] for row in digests)  # type: ignore[operator]
     assert not any("Senare" in row.payload["text"] for row in digests)  # type: ignore[operator]
+    buttons = [row.payload["reply_markup"]["inline_keyboard"] for row in digests]  # type: ignore[index]
+    assert all(rows[0][0]["callback_data"] == "ev:unsubscribe:0:0" for rows in buttons)
 
     schedule_digest(scheduler)
     job = scheduler.get_job(DIGEST_WEEKLY)

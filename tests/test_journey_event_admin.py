@@ -377,7 +377,14 @@ async def test_broadcast_to_an_area_with_a_preview_and_progress(
     )
     es = emulator.user(SUBSCRIBER_ID, first_name="Lucía", language_code="es")
     en = emulator.user(5102, first_name="Ann", language_code="en")
-    for person in (es, en):
+    for person, locale in ((es, "es"), (en, "en")):
         got = await person.next_message()
         assert (got.text or "").endswith("Fika i Nydala &lt;fredag&gt; &amp; lördag!")
+        assert got.button_labels == [translator(locale)("🔕 Unsubscribe")]
+    # One tap stops everything for the Spanish subscriber.
+    await es.press(ES("🔕 Unsubscribe"), message=es.last_message)
+    await es.next_message()
+    async with running_bot.sessionmaker() as session:
+        choice = await event_data.get_subscription(session, SUBSCRIBER_ID)
+    assert choice is None or not choice.kinds
     assert emulator.messages_to(5103) == []

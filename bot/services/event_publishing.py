@@ -19,7 +19,7 @@ from bot import event_messages as texts
 from bot import scheduler as clock
 from bot.city import CityData
 from bot.delivery import text_payload
-from bot.event_texts import aware, event_keyboard
+from bot.event_texts import aware, event_keyboard, unsubscribe_keyboard
 from bot.services.roles import NotAllowed, Roles
 from storage import broadcasts as broadcast_data
 from storage import events as data
@@ -393,7 +393,7 @@ async def send_digest(session: AsyncSession, *, now: datetime, renderer: Rendere
 
     def build(locale: str) -> dict[str, Any]:
         text = texts.digest_text(events, renderer.city, locale, renderer.tz)
-        return text_payload(text)
+        return text_payload(text, unsubscribe_keyboard())
 
     messages = [
         QueuedMessage(
@@ -445,6 +445,10 @@ async def broadcast_recipients(
     return await broadcast_data.audience(session, kind=audience.kind, area_code=audience.area_code)
 
 
+def _broadcast_payload(typed_text: str) -> dict[str, Any]:
+    return text_payload(texts.broadcast_text(typed_text), unsubscribe_keyboard())
+
+
 async def send_broadcast(
     session: AsyncSession,
     *,
@@ -473,7 +477,7 @@ async def send_broadcast(
     messages: Iterable[QueuedMessage] = [
         QueuedMessage(
             chat_id=user_id,
-            payload=text_payload(renderer.render(locale, texts.broadcast_text, typed_text)),
+            payload=renderer.render(locale, _broadcast_payload, typed_text),
             dedupe_key=f"broadcast:{campaign.id}:{user_id}",
         )
         for user_id, locale in recipients
