@@ -140,6 +140,36 @@ def _local_time(moment: datetime, settings: Settings) -> str:
     return moment_text(moment, _locale(), settings.tz)
 
 
+# Typed details of an event, by wizard step (and edit field), and the column each fills.
+DETAIL_COLUMNS = {"place": "place", "capacity": "capacity", "signup": "signup_url"}
+
+
+def read_detail(field: str, text: str) -> tuple[str | None, str | int | None]:
+    """The place, the number of places or the sign-up link as typed: (None, value), or
+    (what is wrong with it, None)."""
+    if field == "place":
+        if len(text) > PLACE_LIMIT:
+            return _("Please keep the place to at most {limit} characters.").format(
+                limit=PLACE_LIMIT
+            ), None
+        return None, text
+    if field == "capacity":
+        capacity = parse_capacity(text)
+        if capacity is None:
+            return _(
+                "Please write the number of places as a whole number from 1 to {limit}, "
+                "or skip if there is no limit."
+            ).format(limit=CAPACITY_LIMIT), None
+        return None, capacity
+    url = valid_url(text)
+    if url is None:
+        return _(
+            "That doesn't look like a web link. Please send a full link starting with "
+            "https://, or skip this."
+        ), None
+    return None, url
+
+
 def _moment(value: str) -> datetime:
     return datetime.fromisoformat(value).astimezone(UTC)
 
@@ -458,31 +488,10 @@ async def on_text(
             problem = date_problem_text(error, start=_local_time(start, settings))
         else:
             values["ends_at"] = end.isoformat()
-    elif step == "place":
-        if len(text) > PLACE_LIMIT:
-            problem = _("Please keep the place to at most {limit} characters.").format(
-                limit=PLACE_LIMIT
-            )
-        else:
-            values["place"] = text
-    elif step == "capacity":
-        capacity = parse_capacity(text)
-        if capacity is None:
-            problem = _(
-                "Please write the number of places as a whole number from 1 to {limit}, "
-                "or skip if there is no limit."
-            ).format(limit=CAPACITY_LIMIT)
-        else:
-            values["capacity"] = capacity
-    elif step == "signup":
-        url = valid_url(text)
-        if url is None:
-            problem = _(
-                "That doesn't look like a web link. Please send a full link starting with "
-                "https://, or skip this."
-            )
-        else:
-            values["signup_url"] = url
+    elif step in DETAIL_COLUMNS:
+        problem, value = read_detail(step, text)
+        if problem is None:
+            values[DETAIL_COLUMNS[step]] = value
     elif step == "publish_at":
         start = _moment(values["starts_at"])
         try:
@@ -830,31 +839,10 @@ async def on_edit_text(
             changes["ends_at"] = event_dates.parse_end(text, start=start, now=now, tz=settings.tz)
         except DateProblem as error:
             problem = date_problem_text(error, start=_local_time(start, settings))
-    elif field == "place":
-        if len(text) > PLACE_LIMIT:
-            problem = _("Please keep the place to at most {limit} characters.").format(
-                limit=PLACE_LIMIT
-            )
-        else:
-            changes["place"] = text
-    elif field == "capacity":
-        capacity = parse_capacity(text)
-        if capacity is None:
-            problem = _(
-                "Please write the number of places as a whole number from 1 to {limit}, "
-                "or skip if there is no limit."
-            ).format(limit=CAPACITY_LIMIT)
-        else:
-            changes["capacity"] = capacity
-    elif field == "signup":
-        url = valid_url(text)
-        if url is None:
-            problem = _(
-                "That doesn't look like a web link. Please send a full link starting with "
-                "https://, or skip this."
-            )
-        else:
-            changes["signup_url"] = url
+    elif field in DETAIL_COLUMNS:
+        problem, value = read_detail(field, text)
+        if problem is None:
+            changes[DETAIL_COLUMNS[field]] = value
     if problem is not None:
         await message.answer(problem)
         question, markup = _edit_question(field, event, roles, city)

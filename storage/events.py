@@ -294,20 +294,21 @@ async def delete_subscription(session: AsyncSession, user_id: int) -> bool:
 # --- recipients -----------------------------------------------------------------------------
 
 
-async def subscribers_for_event(session: AsyncSession, event: Event) -> list[tuple[int, str]]:
-    """(user id, locale) of the subscribers to announce `event` to: its kind is among theirs,
-    and its area is among theirs or they chose no area (a city-wide event reaches every
-    subscriber of the kind). Blocked users are left out."""
-    has_kind = exists().where(
-        SubscriptionKind.user_id == Subscription.user_id,  # type: ignore[arg-type]
-        SubscriptionKind.kind == event.kind,  # type: ignore[arg-type]
-    )
-    conditions = [has_kind, User.blocked_at.is_(None)]  # type: ignore[union-attr]
-    if event.area_code is not None:
+async def subscribers(
+    session: AsyncSession, *, kind: str | None = None, area_code: str | None = None
+) -> list[tuple[int, str]]:
+    """(user id, locale) of the subscribers, blocked ones and those who unsubscribed (no
+    kinds left) left out: with `kind`, those who chose it; with `area_code`, those who chose
+    that area or no area at all."""
+    chosen_kind = [SubscriptionKind.user_id == Subscription.user_id]  # type: ignore[arg-type]
+    if kind is not None:
+        chosen_kind.append(SubscriptionKind.kind == kind)  # type: ignore[arg-type]
+    conditions = [exists().where(*chosen_kind), User.blocked_at.is_(None)]  # type: ignore[union-attr]
+    if area_code is not None:
         any_area = exists().where(SubscriptionArea.user_id == Subscription.user_id)  # type: ignore[arg-type]
         this_area = exists().where(
             SubscriptionArea.user_id == Subscription.user_id,  # type: ignore[arg-type]
-            SubscriptionArea.area_code == event.area_code,  # type: ignore[arg-type]
+            SubscriptionArea.area_code == area_code,  # type: ignore[arg-type]
         )
         conditions.append(or_(this_area, ~any_area))
     result = await session.execute(
@@ -317,6 +318,12 @@ async def subscribers_for_event(session: AsyncSession, event: Event) -> list[tup
         .order_by(User.telegram_id)
     )
     return [(int(user_id), locale) for user_id, locale in result.all()]
+
+
+async def subscribers_for_event(session: AsyncSession, event: Event) -> list[tuple[int, str]]:
+    """The subscribers to announce `event` to: its kind is among theirs, and its area is among
+    theirs or they chose no area (a city-wide event reaches every subscriber of the kind)."""
+    return await subscribers(session, kind=event.kind, area_code=event.area_code)
 
 
 async def reminder_recipients(session: AsyncSession, event_id: int) -> list[tuple[int, str]]:

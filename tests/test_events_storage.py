@@ -215,6 +215,7 @@ async def test_subscription_round_trip_and_unsubscribe_stops_everything(
     await data.set_rsvp(session, event_id=event.id, user_id=1, status="going", now=NOW)  # type: ignore[arg-type]
     await session.commit()
     assert await data.subscribers_for_event(session, event) == []
+    assert await data.subscribers(session) == []  # a broadcast to everyone leaves them out
     assert await data.digest_recipients(session) == []
     assert await data.reminder_recipients(session, event.id) == []  # type: ignore[arg-type]
 

@@ -21,7 +21,6 @@ from bot.city import CityData
 from bot.delivery import text_payload
 from bot.event_texts import aware, event_keyboard, unsubscribe_keyboard
 from bot.services.roles import NotAllowed, Roles
-from storage import broadcasts as broadcast_data
 from storage import events as data
 from storage.models import EVENT_KINDS, Campaign, Event
 from storage.outbox import QueuedMessage, create_campaign, enqueue
@@ -442,7 +441,7 @@ async def broadcast_recipients(
     session: AsyncSession, *, actor: Roles, audience: Audience, city: CityData
 ) -> list[tuple[int, str]]:
     _check(actor, audience.area_code, city)
-    return await broadcast_data.audience(session, kind=audience.kind, area_code=audience.area_code)
+    return await data.subscribers(session, kind=audience.kind, area_code=audience.area_code)
 
 
 def _broadcast_payload(typed_text: str) -> dict[str, Any]:
