@@ -108,7 +108,9 @@ PREVIOUS = {
     "extra_description": "extra_title",
     "publish_at": "preview",
 }
-EDIT_FIELDS = ("title", "description", "start", "end", "place", "area", "capacity", "signup")
+EDIT_FIELDS = (
+    "title", "description", "start", "end", "place", "area", "capacity", "signup", "publish",
+)  # fmt: skip
 
 
 # --- small helpers ---------------------------------------------------------------------------
@@ -230,6 +232,10 @@ def refusal_text(reason: str) -> str:
         "not_found": _("I can't find an event with that number that is still on."),
         "stale": _("The event was changed in the meantime. Please start again."),
         "end_before_start": _("The end would come before the start. Change the end first."),
+        "publish_after_start": _(
+            "The event would start before it is published. Change the publish time first."
+        ),
+        "already_published": _("The event is published already."),
         "not_staff": _("Only the programme's admins and coordinators can do that."),
     }
     return texts.get(reason, _("Sorry, you can't do that."))
@@ -649,8 +655,8 @@ def _event_id(command: CommandObject) -> int | None:
     return int(argument) if argument.isdigit() and len(argument) < 10 else None
 
 
-def _field_names() -> dict[str, str]:
-    return {
+def _field_names(event: Event) -> dict[str, str]:
+    names = {
         "title": _("Title"),
         "description": _("Description"),
         "start": _("Start"),
@@ -660,6 +666,9 @@ def _field_names() -> dict[str, str]:
         "capacity": _("Places"),
         "signup": _("Sign-up link"),
     }
+    if event.status == "scheduled":  # not published yet
+        names["publish"] = _("Publish time")
+    return names
 
 
 async def _event_for_staff(
@@ -699,7 +708,7 @@ async def cmd_editevent(
     await state.set_state(EditEvent.field)
     await state.set_data({"event_id": event.id, "version": event.version, "lang": _locale()})
     builder = InlineKeyboardBuilder()
-    for field, label in _field_names().items():
+    for field, label in _field_names(event).items():
         _button(builder, label, "field", "pick", field)
     _button(builder, _("✖️ Cancel"), "field", "cancel")
     builder.adjust(2, 2, 2, 2, 1)
@@ -734,6 +743,10 @@ def _edit_question(
             area = city.area(code)
             _button(builder, area.name(_locale()) if area else code, "value", "area", code)
         _button(builder, _("🌍 City-wide"), "value", "area", CITY_WIDE)
+    elif field == "publish":
+        text = _(
+            "When should it be published? Write the date and time, e.g. <code>1 dec 09:00</code>."
+        )
     elif field == "capacity":
         text = _("Write the new number of places, or skip for no limit:")
         skip = True
@@ -839,6 +852,14 @@ async def on_edit_text(
             changes["ends_at"] = event_dates.parse_end(text, start=start, now=now, tz=settings.tz)
         except DateProblem as error:
             problem = date_problem_text(error, start=_local_time(start, settings))
+    elif field == "publish":
+        start = aware(event.starts_at)
+        try:
+            changes["publish_at"] = event_dates.parse_publish_time(
+                text, now=now, tz=settings.tz, starts_at=start
+            )
+        except DateProblem as error:
+            problem = date_problem_text(error, start=_local_time(start, settings))
     elif field in DETAIL_COLUMNS:
         problem, value = read_detail(field, text)
         if problem is None:
@@ -895,7 +916,7 @@ async def on_edit_button(
         await callback.answer()
         await state.set_state(EditEvent.field)
         builder = InlineKeyboardBuilder()
-        for field, label in _field_names().items():
+        for field, label in _field_names(event).items():
             _button(builder, label, "field", "pick", field)
         _button(builder, _("✖️ Cancel"), "field", "cancel")
         builder.adjust(2, 2, 2, 2, 1)

@@ -253,6 +253,17 @@ async def test_publishing_at_a_chosen_time_schedules_the_job(
     assert job.next_run_time == publish_at
     assert job.misfire_grace_time < (starts_at - publish_at).total_seconds()
 
+    # Until it is published, its publish time can be changed; the job moves with it.
+    await coordinator.send(f"/editevent {event.id}")
+    fields = await coordinator.next_message()
+    question = await press(coordinator, SV("Publish time"), fields)
+    assert "1 dec 09:00" in (question.text or "")
+    typed_later, publish_at = in_days(4, 9)
+    changed = await answer(coordinator, typed_later)
+    assert changed.text == SV("✓ Changed (event {id}).").format(id=event.id)
+    job = running_bot.dispatcher["scheduler"].get_job(publish_job_id(event.id))
+    assert job.next_run_time == publish_at
+
     # Fired at its time, twice (a restart in between): announced once (resident, channel).
     bind_jobs(running_bot)
     assert await jobs.publish_event(*job.args, now=publish_at) == 2

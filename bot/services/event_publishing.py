@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 NOTIFIED_CHANGES = frozenset({"starts_at", "ends_at", "place"})
 EDITABLE_FIELDS = frozenset(
     {"kind", "titles", "descriptions", "starts_at", "ends_at", "place", "area_code",
-     "capacity", "signup_url"}
+     "capacity", "signup_url", "publish_at"}
 )  # fmt: skip
 
 
@@ -311,6 +311,11 @@ async def edit_event(
     ends_at = changes.get("ends_at", aware(event.ends_at))
     if ends_at <= starts_at:
         raise NotAllowed("end_before_start")
+    if "publish_at" in changes and event.status != "scheduled":
+        raise NotAllowed("already_published")
+    publish_at = changes.get("publish_at", aware(event.publish_at) if event.publish_at else None)
+    if event.status == "scheduled" and publish_at is not None and publish_at >= starts_at:
+        raise NotAllowed("publish_after_start")
     event = await data.update_event(session, event, now=now, **changes)
     told = 0
     if event.status == "published" and NOTIFIED_CHANGES & set(changes):
