@@ -794,7 +794,7 @@ async def _apply_edit(
             "{count} people who are coming are told.",
             told,
         ).format(count=told)
-        _wake_sender(data)
+    _wake_sender(data)  # what the change queued (notices, places freed on the waiting list)
     await message.answer(text)
 
 

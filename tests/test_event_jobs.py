@@ -369,3 +369,49 @@ async def test_the_clock_process_runs_the_jobs_without_polling(
         with contextlib.suppress(asyncio.CancelledError):
             await clock
     assert emulator.calls_to("getUpdates") == []
+
+
+async def test_more_places_go_to_those_waiting_in_order(
+    sessionmaker: async_sessionmaker[AsyncSession], database_url: str
+) -> None:
+    await people(sessionmaker)
+    scheduler = scheduler_for(database_url)
+    async with sessionmaker() as session:
+        event = await publishing.create_event(
+            session,
+            actor=ADMIN,
+            draft=draft(capacity=1),
+            publish_at=None,
+            now=NOW,
+            renderer=renderer(),
+            scheduler=scheduler,
+        )
+    assert event.id is not None
+    async with sessionmaker() as session:
+        for user_id, status in ((11, "going"), (12, "waiting")):
+            await event_data.set_rsvp(
+                session, event_id=event.id, user_id=user_id, status=status, now=NOW
+            )
+        await session.commit()
+    queued_before = len(await outbox(sessionmaker))
+
+    async with sessionmaker() as session:
+        await publishing.edit_event(
+            session,
+            actor=ADMIN,
+            event_id=event.id,
+            expected_version=event.version,
+            changes={"capacity": 2},
+            now=NOW,
+            renderer=renderer(),
+            scheduler=scheduler,
+        )
+    scheduler.shutdown(wait=False)
+    async with sessionmaker() as session:
+        answers = {
+            row.user_id: row.status for row in (await session.execute(select(Rsvp))).scalars()
+        }
+    assert answers == {11: "going", 12: "going"}
+    told = (await outbox(sessionmaker))[queued_before:]
+    assert [row.chat_id for row in told] == [12]
+    assert "Malmötimmen i Rosengård" in told[0].payload["text"]  # type: ignore[operator]

@@ -20,6 +20,7 @@ from bot import scheduler as clock
 from bot.city import CityData
 from bot.delivery import text_payload
 from bot.event_texts import aware, event_keyboard, unsubscribe_keyboard
+from bot.services import events as attendance
 from bot.services.roles import NotAllowed, Roles
 from storage import events as data
 from storage.models import EVENT_KINDS, Campaign, Event
@@ -335,6 +336,15 @@ async def edit_event(
             actor_id=actor.user_id,
         )
     await session.commit()
+    if "capacity" in changes:  # more places (or no limit): those waiting get them, in order
+        await attendance.fill_from_waiting_list(
+            session,
+            event_id=event_id,
+            now=now,
+            i18n=renderer.i18n,
+            city=renderer.city,
+            tz=renderer.tz,
+        )
     _jobs(scheduler, event, now)
     logger.info("event %s edited by %s (version %s)", event_id, actor.user_id, event.version)
     return event, told
