@@ -124,6 +124,24 @@ def _step_of(state_name: str | None) -> str | None:
     return state_name.split(":", 1)[1] if state_name and ":" in state_name else None
 
 
+async def _pressed_step(
+    callback: CallbackQuery, callback_data: EventAdminCB, state: FSMContext, flow: str
+) -> str | None:
+    """The step of `flow` the button belongs to, if the conversation is at that step now;
+    else the press is answered as no longer valid and None returned."""
+    current = await state.get_state()
+    step = _step_of(current)
+    if (
+        not isinstance(callback.message, Message)
+        or current is None
+        or not current.startswith(f"{flow}:")
+        or step != callback_data.step
+    ):
+        await callback.answer(_("This button is no longer valid."))
+        return None
+    return step
+
+
 def _button(
     builder: InlineKeyboardBuilder, text: str, step: str, action: str, value: str = ""
 ) -> None:
@@ -573,15 +591,8 @@ async def on_button(
 ) -> None:
     """A button of /newevent."""
     message = callback.message
-    step = _step_of(await state.get_state())
-    current = await state.get_state()
-    if (
-        not isinstance(message, Message)
-        or current is None
-        or not current.startswith("NewEvent:")
-        or step != callback_data.step
-    ):
-        await callback.answer(_("This button is no longer valid."))
+    step = await _pressed_step(callback, callback_data, state, "NewEvent")
+    if step is None or not isinstance(message, Message):
         return
     values = await state.get_data()
     action, value = callback_data.action, callback_data.value
@@ -882,15 +893,8 @@ async def on_edit_button(
     **data: Any,
 ) -> None:
     message = callback.message
-    current = await state.get_state()
-    step = _step_of(current)
-    if (
-        not isinstance(message, Message)
-        or current is None
-        or not current.startswith("EditEvent:")
-        or step != callback_data.step
-    ):
-        await callback.answer(_("This button is no longer valid."))
+    step = await _pressed_step(callback, callback_data, state, "EditEvent")
+    if step is None or not isinstance(message, Message):
         return
     values = await state.get_data()
     action, value = callback_data.action, callback_data.value
@@ -1111,15 +1115,8 @@ async def on_broadcast_button(
     **data: Any,
 ) -> None:
     message = callback.message
-    current = await state.get_state()
-    step = _step_of(current)
-    if (
-        not isinstance(message, Message)
-        or current is None
-        or not current.startswith("Broadcast:")
-        or step != callback_data.step
-    ):
-        await callback.answer(_("This button is no longer valid."))
+    step = await _pressed_step(callback, callback_data, state, "Broadcast")
+    if step is None or not isinstance(message, Message):
         return
     values = await state.get_data()
     session: AsyncSession = data["session"]
