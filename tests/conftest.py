@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot import jobs
 from bot.app import (
     create_bot,
     create_dispatcher,
@@ -145,6 +146,18 @@ class RunningBot:
             )
         )
         await self.emulator.wait_for(lambda: self._poll_count() > polls_before, timeout=10)
+
+    def bind_jobs(self) -> None:
+        """Give the scheduled jobs this bot, as the process running the scheduler does."""
+        jobs.bind(
+            jobs.JobContext(
+                sessionmaker=self.sessionmaker,
+                bot=self.bot,
+                i18n=self.dispatcher["i18n"],
+                settings=self.settings,
+                city=self.city,
+            )
+        )
 
     async def stop(self) -> None:
         if self._task is None:

@@ -484,15 +484,7 @@ async def test_untaken_pitches_are_flagged_daily(
         pitch.submitted_at = utcnow() - timedelta(days=8)
         await session.commit()
 
-    jobs.bind(
-        jobs.JobContext(
-            sessionmaker=running_bot.sessionmaker,
-            bot=running_bot.bot,
-            i18n=running_bot.dispatcher["i18n"],
-            settings=running_bot.settings,
-            city=running_bot.city,
-        )
-    )
+    running_bot.bind_jobs()
     assert await jobs.flag_untaken_pitches() == 1
     flagged = await group.next_message()
     assert reference in (flagged.text or "") and (flagged.text or "").startswith("⏰")

@@ -159,7 +159,7 @@ async def test_publish_announce_rsvp_remind_edit_and_cancel(
     assert day_before.next_run_time == starts_at - timedelta(hours=24)
     assert hour_before.next_run_time == starts_at - timedelta(hours=1)
     assert scheduler.get_job(publish_job_id(event.id)) is None  # published at once
-    bind_jobs(running_bot)
+    running_bot.bind_jobs()
     assert await jobs.remind_event(*day_before.args, now=day_before.next_run_time) == 1
     assert await jobs.remind_event(*day_before.args, now=day_before.next_run_time) == 0
     reminder = await resident.next_message()
@@ -209,18 +209,6 @@ async def test_publish_announce_rsvp_remind_edit_and_cancel(
     assert emulator.messages_to(5102) == [] and emulator.messages_to(5103) == []
 
 
-def bind_jobs(running_bot: RunningBot) -> None:
-    jobs.bind(
-        jobs.JobContext(
-            sessionmaker=running_bot.sessionmaker,
-            bot=running_bot.bot,
-            i18n=running_bot.dispatcher["i18n"],
-            settings=running_bot.settings,
-            city=running_bot.city,
-        )
-    )
-
-
 async def test_publishing_at_a_chosen_time_schedules_the_job(
     emulator: TelegramEmulator, running_bot: RunningBot
 ) -> None:
@@ -265,7 +253,7 @@ async def test_publishing_at_a_chosen_time_schedules_the_job(
     assert job.next_run_time == publish_at
 
     # Fired at its time, twice (a restart in between): announced once (resident, channel).
-    bind_jobs(running_bot)
+    running_bot.bind_jobs()
     assert await jobs.publish_event(*job.args, now=publish_at) == 2
     assert await jobs.publish_event(*job.args, now=publish_at) is None
     resident = emulator.user(SUBSCRIBER_ID, first_name="Lucía", language_code="es")
