@@ -15,6 +15,7 @@ run: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m bot compile-catalogs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -30,6 +31,7 @@ $(STAMP): pyproject.toml
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 migrate: setup
 	$(BIN)/python -m bot migrate

@@ -22,8 +22,9 @@ from pathlib import Path
 
 from aiogram import Bot
 
-from bot.delivery import DeliveryOptions, OutboxSender, text_payload
-from bot.i18n import create_i18n
+from bot.delivery import DeliveryOptions, OutboxSender
+from core.languages import create_i18n
+from core.outbox_messages import text_payload
 from storage import outbox
 from storage.database import create_engine, create_sessionmaker
 from storage.migrate import upgrade_to_head

@@ -27,7 +27,7 @@ from bot.app import (
     polling_options,
     prepare_database,
 )
-from bot.config import Settings
+from core.config import Settings
 from storage.database import create_sessionmaker
 from tests.emulator import FakeUser, TelegramEmulator
 from tests.journeys import walk_to_summary

@@ -9,8 +9,8 @@ import contextlib
 import logging
 import sys
 
-from bot.config import ConfigError, Settings, load_settings
 from bot.logging_setup import setup_logging
+from core.config import ConfigError, Settings, load_settings
 
 logger = logging.getLogger("bot")
 
@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "compile-catalogs":
-        from bot.i18n import compile_catalogs
+        from core.languages import compile_catalogs
 
         for path in compile_catalogs():
             print(f"compiled {path}")  # noqa: T201 - a command-line tool's output

@@ -18,16 +18,21 @@ from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import jobs
-from bot.city import CityData, CityDataError, load_city
-from bot.commands import publish_command_menus, publish_staff_menu
-from bot.config import ConfigError, Settings
 from bot.delivery import OutboxSender, create_sender
-from bot.i18n import UserLocaleMiddleware, create_i18n
-from bot.middlewares import DatabaseMiddleware
-from bot.scheduler import create_scheduler, schedule_digest, schedule_housekeeping
-from bot.services.city import sync_city_data
-from bot.services.pitching import delete_stale_drafts
-from bot.services.roles import staff_with_locales
+from bot.middlewares import DatabaseMiddleware, UserLocaleMiddleware
+from bot.scheduler import (
+    ApschedulerEventJobs,
+    create_scheduler,
+    schedule_digest,
+    schedule_housekeeping,
+)
+from core.city import CityData, CityDataError, load_city
+from core.command_menus import publish_command_menus, publish_staff_menu
+from core.config import ConfigError, Settings
+from core.languages import create_i18n
+from core.services.city_sync import sync_city_data
+from core.services.pitching import delete_stale_drafts
+from core.services.roles import staff_with_locales
 from handlers import build_router
 from storage.database import create_engine, create_sessionmaker
 from storage.fsm import DatabaseFsmStorage
@@ -77,6 +82,7 @@ def create_dispatcher(
     is started paused with polling (it stores jobs for the process that runs them)."""
     i18n = i18n or create_i18n(settings.default_locale)
     storage, isolation = create_fsm_storage(settings, sessionmaker)
+    scheduler = scheduler or create_scheduler(settings)
     dispatcher = Dispatcher(
         storage=storage,
         events_isolation=isolation,
@@ -84,7 +90,8 @@ def create_dispatcher(
         sessionmaker=sessionmaker,
         i18n=i18n,
         city=city,
-        scheduler=scheduler or create_scheduler(settings),
+        scheduler=scheduler,
+        event_jobs=ApschedulerEventJobs(scheduler),
     )
     dispatcher.update.outer_middleware(DatabaseMiddleware(sessionmaker, settings.default_locale))
     dispatcher.update.outer_middleware(UserLocaleMiddleware(i18n))

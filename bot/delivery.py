@@ -12,8 +12,9 @@ Jobs and broadcasts never send in a loop; they queue one outbox row per recipien
 - every attempt is a DeliveryAttempt row; a row is 'sent' (with sent_at and the message id)
   as soon as Telegram accepts it, so a restart resumes with what is still queued and never
   sends again what is recorded as sent;
-- a campaign with a progress message (see `open_progress_message`) has that message edited
-  every few seconds and a final report when none of its messages is queued any more.
+- a campaign with a progress message (see core.outbox_messages.open_progress_message) has
+  that message edited every few seconds and a final report when none of its messages is
+  queued any more.
 
 Only one sender runs per database: it runs inside the process that polls (bot/app.py starts
 it with the Dispatcher and puts it in the workflow data as `sender`). Rows are claimed in
@@ -43,15 +44,14 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.methods import CopyMessage, SendDocument, SendMessage, TelegramMethod
-from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
+from aiogram.types import BufferedInputFile
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 from aiolimiter import AsyncLimiter
-from babel.numbers import format_decimal
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.config import Settings
+from core.config import Settings
+from core.outbox_messages import progress_text
 from storage import outbox
 from storage.models import utcnow
 from storage.outbox import DueMessage
@@ -69,29 +69,6 @@ GROUP_WINDOW = 60.0
 # --------------------------------------------------------------------------------------------
 # Payloads
 # --------------------------------------------------------------------------------------------
-
-
-def text_payload(text: str, reply_markup: InlineKeyboardMarkup | None = None) -> dict[str, Any]:
-    """A sendMessage payload for the outbox; `text` is HTML, user input already escaped."""
-    payload: dict[str, Any] = {"method": "sendMessage", "text": text, "parse_mode": "HTML"}
-    if reply_markup is not None:
-        payload["reply_markup"] = reply_markup.model_dump(mode="json", exclude_none=True)
-    return payload
-
-
-def document_payload(filename: str, content: bytes, caption: str | None = None) -> dict[str, Any]:
-    """A sendDocument payload (e.g. a calendar file); the caption is HTML."""
-    payload: dict[str, Any] = {
-        "method": "sendDocument",
-        "document": {
-            "filename": filename,
-            "content_base64": base64.b64encode(content).decode("ascii"),
-        },
-    }
-    if caption is not None:
-        payload["caption"] = caption
-        payload["parse_mode"] = "HTML"
-    return payload
 
 
 class PayloadError(ValueError):
@@ -251,39 +228,6 @@ class Pacer:
 # --------------------------------------------------------------------------------------------
 # Progress reports
 # --------------------------------------------------------------------------------------------
-
-
-def progress_text(counts: dict[str, int], total: int, locale: str, *, final: bool) -> str:
-    """The campaign's progress line in the current (use_locale) language."""
-
-    def number(value: int) -> str:
-        return format_decimal(value, locale=locale)
-
-    values = {
-        "sent": number(counts.get("sent", 0)),
-        "total": number(total),
-        "blocked": number(counts.get("blocked", 0)),
-        "failed": number(counts.get("failed", 0)),
-    }
-    if final:
-        return _("✅ Done: sent {sent} of {total} · {blocked} blocked · {failed} failed").format(
-            **values
-        )
-    return _("📤 Sending: {sent} of {total} sent · {blocked} blocked · {failed} failed").format(
-        **values
-    )
-
-
-async def open_progress_message(bot: Bot, i18n: I18n, *, chat_id: int, locale: str) -> int:
-    """Send the message a campaign's progress will be shown in; returns its message id.
-
-    Pass it to storage.outbox.create_campaign (report_chat_id, report_message_id,
-    report_locale) before queueing the campaign's messages; the sender edits it from then on.
-    """
-    with i18n.context(), i18n.use_locale(locale):
-        text = _("📤 Getting ready to send…")
-    message = await bot.send_message(chat_id, text)
-    return message.message_id
 
 
 # --------------------------------------------------------------------------------------------

@@ -13,10 +13,11 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.city import CityData
-from bot.config import Settings
-from bot.notices import targets_for
-from bot.services import coordination, event_publishing, pitching
+from core.city import CityData
+from core.config import Settings
+from core.pitch_notices import targets_for
+from core.services import event_publishing, pitching
+from core.services import pitch_review as coordination
 from storage.models import utcnow
 
 logger = logging.getLogger(__name__)

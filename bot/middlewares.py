@@ -1,4 +1,5 @@
-"""The one outer middleware: a database session and the current user for each update."""
+"""The outer middlewares: a database session and the current user for each update, and the
+reader's locale."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from aiogram import BaseMiddleware
 from aiogram.enums import ChatType
 from aiogram.types import Chat, TelegramObject
 from aiogram.types import User as TelegramUser
+from aiogram.utils.i18n import I18nMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services import users
+from core.languages import pick_locale
+from core.services import users
 from storage.models import utcnow
 from storage.users import get_user
 
@@ -52,3 +55,15 @@ class DatabaseMiddleware(BaseMiddleware):
                 # session takes one again when the handler next needs the database.
                 await session.commit()
             return await handler(event, data)
+
+
+class UserLocaleMiddleware(I18nMiddleware):
+    """The stored user's locale; for someone not stored, Telegram's language or the default."""
+
+    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+        user = data.get("user")
+        if user is not None:
+            return user.locale
+        telegram_user = data.get("event_from_user")
+        code = telegram_user.language_code if telegram_user else None
+        return pick_locale(code, self.i18n.default_locale)

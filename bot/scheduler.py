@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -14,11 +14,17 @@ from apscheduler.triggers.date import DateTrigger
 from sqlalchemy.engine import make_url
 
 from bot import jobs
-from bot.config import Settings
+from core.config import Settings
+from core.schedule import (
+    DIGEST_WEEKLY,
+    FLAG_UNTAKEN,
+    HOUSEKEEPING_DRAFTS,
+    PlannedJob,
+    event_job_ids,
+    plan_event_jobs,
+)
 
 JOBS_TABLE = "apscheduler_jobs"
-HOUSEKEEPING_DRAFTS = "housekeeping:stale-drafts"
-FLAG_UNTAKEN = "pitches:flag-untaken"
 
 
 def sync_database_url(database_url: str) -> str:
@@ -63,30 +69,32 @@ def schedule_housekeeping(scheduler: AsyncIOScheduler) -> None:
 
 # --- events ---------------------------------------------------------------------------------
 
-DIGEST_WEEKLY = "digest:weekly"
-REMINDER_LEADS: dict[str, timedelta] = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
-# How late a reminder may still go out after downtime; never after the event starts.
-REMINDER_GRACE: dict[str, timedelta] = {"24h": timedelta(hours=12), "1h": timedelta(minutes=50)}
+_JOB_FUNCTIONS = {"publish": jobs.publish_event, "remind": jobs.remind_event}
 
 
-def publish_job_id(event_id: int) -> str:
-    return f"event:{event_id}:publish"
+class ApschedulerEventJobs:
+    """The `EventJobs` port on APScheduler: deterministic ids, so a plan replaces the last."""
 
+    def __init__(self, scheduler: BaseScheduler) -> None:
+        self.scheduler = scheduler
 
-def reminder_job_id(event_id: int, lead: str) -> str:
-    return f"event:{event_id}:remind:{lead}"
+    def replace_event_jobs(self, event_id: int, planned: list[PlannedJob]) -> None:
+        self.remove_event_jobs(event_id)
+        for job in planned:
+            self.scheduler.add_job(
+                _JOB_FUNCTIONS[job.kind],
+                DateTrigger(run_date=job.run_at),
+                args=list(job.args),
+                id=job.job_id,
+                replace_existing=True,
+                coalesce=True,
+                misfire_grace_time=job.grace_seconds,
+            )
 
-
-def event_job_ids(event_id: int) -> list[str]:
-    return [
-        publish_job_id(event_id),
-        *(reminder_job_id(event_id, lead) for lead in REMINDER_LEADS),
-    ]
-
-
-def _grace_seconds(run_at: datetime, limit: timedelta, starts_at: datetime) -> int:
-    """The misfire grace: at most `limit`, and never reaching past the event's start."""
-    return max(1, int(min(limit, starts_at - run_at).total_seconds()) - 1)
+    def remove_event_jobs(self, event_id: int) -> None:
+        for job_id in event_job_ids(event_id):
+            with contextlib.suppress(JobLookupError):
+                self.scheduler.remove_job(job_id)
 
 
 def schedule_event_jobs(
@@ -99,44 +107,21 @@ def schedule_event_jobs(
     publish_at: datetime | None,
     now: datetime,
 ) -> list[str]:
-    """(Re)place the event's publish and reminder jobs for this version; jobs whose moment
-    has passed are removed. Returns the ids of the jobs now scheduled."""
-    unschedule_event_jobs(scheduler, event_id)
-    if status == "cancelled" or starts_at <= now:
-        return []
-    scheduled = []
-    if status == "scheduled" and publish_at is not None and now < publish_at < starts_at:
-        scheduler.add_job(
-            jobs.publish_event,
-            DateTrigger(run_date=publish_at),
-            args=[event_id, version],
-            id=publish_job_id(event_id),
-            replace_existing=True,
-            coalesce=True,
-            misfire_grace_time=_grace_seconds(publish_at, starts_at - publish_at, starts_at),
-        )
-        scheduled.append(publish_job_id(event_id))
-    for lead, before in REMINDER_LEADS.items():
-        run_at = starts_at - before
-        if run_at <= now:
-            continue
-        scheduler.add_job(
-            jobs.remind_event,
-            DateTrigger(run_date=run_at),
-            args=[event_id, version, lead],
-            id=reminder_job_id(event_id, lead),
-            replace_existing=True,
-            coalesce=True,
-            misfire_grace_time=_grace_seconds(run_at, REMINDER_GRACE[lead], starts_at),
-        )
-        scheduled.append(reminder_job_id(event_id, lead))
-    return scheduled
+    """(Re)place the event's jobs for this version; returns the ids now scheduled."""
+    planned = plan_event_jobs(
+        event_id=event_id,
+        version=version,
+        status=status,
+        starts_at=starts_at,
+        publish_at=publish_at,
+        now=now,
+    )
+    ApschedulerEventJobs(scheduler).replace_event_jobs(event_id, planned)
+    return [job.job_id for job in planned]
 
 
 def unschedule_event_jobs(scheduler: BaseScheduler, event_id: int) -> None:
-    for job_id in event_job_ids(event_id):
-        with contextlib.suppress(JobLookupError):
-            scheduler.remove_job(job_id)
+    ApschedulerEventJobs(scheduler).remove_event_jobs(event_id)
 
 
 def schedule_digest(scheduler: BaseScheduler) -> None:

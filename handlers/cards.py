@@ -17,12 +17,13 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import cards, notices
-from bot.cards import CardCB, RelayCB
-from bot.city import CityData
-from bot.config import Settings
-from bot.services import coordination
-from bot.services.roles import NotAllowed, Roles, record_refusal
+from core import pitch_cards as cards
+from core import pitch_notices as notices
+from core.city import CityData
+from core.config import Settings
+from core.pitch_cards import CardCB, RelayCB
+from core.services import pitch_review as coordination
+from core.services.roles import NotAllowed, Roles, record_refusal
 from handlers.filters import Staff
 from storage import coordination as data
 from storage.models import Pitch, PitchMessage, User, utcnow

@@ -18,13 +18,14 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import cards, pitch_texts, reports
-from bot import pitch_workflow as workflow
-from bot.city import CityData
-from bot.config import Settings
-from bot.pitch_rules import STATUSES
-from bot.services import coordination
-from bot.services.roles import Roles
+from core import pitch_cards as cards
+from core import pitch_texts, reports
+from core import pitch_workflow as workflow
+from core.city import CityData
+from core.config import Settings
+from core.pitch_rules import STATUSES
+from core.services import pitch_review as coordination
+from core.services.roles import Roles
 from handlers.callbacks import InboxCB
 from handlers.filters import Staff
 from storage import coordination as data

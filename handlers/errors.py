@@ -12,8 +12,8 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.config import Settings
-from bot.services.users import stored_locale
+from core.config import Settings
+from core.services.users import stored_locale
 
 logger = logging.getLogger(__name__)
 

@@ -24,17 +24,17 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram.utils.text_decorations import html_decoration
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import event_dates
-from bot.city import CityData
-from bot.config import SUPPORTED_LOCALES, Settings
-from bot.delivery import open_progress_message
-from bot.event_dates import DateProblem
-from bot.event_messages import broadcast_text
-from bot.event_texts import aware, event_card, kind_label, kind_name, moment_text
-from bot.i18n import LANGUAGE_NAMES
-from bot.services import event_publishing as publishing
-from bot.services.event_publishing import Audience, EventDraft, Renderer
-from bot.services.roles import NotAllowed, Roles
+from core import event_dates
+from core.city import CityData
+from core.config import SUPPORTED_LOCALES, Settings
+from core.event_dates import DateProblem
+from core.event_messages import broadcast_text
+from core.event_texts import aware, event_card, kind_label, kind_name, moment_text
+from core.languages import LANGUAGE_NAMES
+from core.outbox_messages import open_progress_message
+from core.services import event_publishing as publishing
+from core.services.event_publishing import Audience, EventDraft, Renderer
+from core.services.roles import NotAllowed, Roles
 from handlers.filters import Staff
 from storage import events as event_data
 from storage.models import EVENT_KINDS, Event, utcnow
@@ -559,7 +559,7 @@ async def _create(
             publish_at=publish_at,
             now=now,
             renderer=_renderer(data["i18n"], city, settings),
-            scheduler=data["scheduler"],
+            event_jobs=data["event_jobs"],
         )
     except NotAllowed as refused:
         await message.answer(refusal_text(refused.reason))
@@ -791,7 +791,7 @@ async def _apply_edit(
             changes=changes,
             now=utcnow(),
             renderer=_renderer(data["i18n"], city, settings),
-            scheduler=data["scheduler"],
+            event_jobs=data["event_jobs"],
         )
     except NotAllowed as refused:
         await state.clear()
@@ -1014,7 +1014,7 @@ async def on_cancel_button(
             event_id=int(event_part),
             now=utcnow(),
             renderer=_renderer(data["i18n"], city, settings),
-            scheduler=data["scheduler"],
+            event_jobs=data["event_jobs"],
         )
     except NotAllowed as refused:
         await callback.answer(refusal_text(refused.reason), show_alert=True)

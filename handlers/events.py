@@ -27,20 +27,20 @@ from aiogram.utils.text_decorations import html_decoration
 from babel.lists import format_list
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import event_texts
-from bot.city import CityData
-from bot.config import Settings
-from bot.event_texts import EVENT_ACTIONS, EventCB
-from bot.ics import event_ics, ics_filename
-from bot.services import events as service
-from bot.services.roles import roles_of
+from core import event_texts
+from core.city import CityData
+from core.config import Settings
+from core.event_texts import EVENT_ACTIONS, EventCB
+from core.ics import event_ics, ics_filename
+from core.services import attendance as service
+from core.services.roles import roles_of
 from handlers.callbacks import MenuCB
 from storage import events as data
 from storage.events import SubscriptionChoice
 from storage.models import EVENT_KINDS, Event, User, utcnow
 
 if TYPE_CHECKING:
-    from bot.delivery import OutboxSender
+    from core.outbox_messages import OutboxWaker
 
 logger = logging.getLogger(__name__)
 quote = html_decoration.quote
@@ -284,7 +284,7 @@ async def on_event_button(
     city: CityData,
     settings: Settings,
     i18n: I18n,
-    sender: OutboxSender | None = None,
+    sender: OutboxWaker | None = None,
 ) -> None:
     action = callback_data.action
     if action not in EVENT_ACTIONS:

@@ -8,8 +8,8 @@ from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
-from bot.services.roles import roles_of
+from core.config import Settings
+from core.services.roles import roles_of
 
 
 class Staff(Filter):

@@ -6,8 +6,8 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.config import SUPPORTED_LOCALES
-from bot.i18n import LANGUAGE_NAMES
+from core.config import SUPPORTED_LOCALES
+from core.languages import LANGUAGE_NAMES
 from handlers.callbacks import GroupLanguageCB, LanguageCB, MenuCB
 
 

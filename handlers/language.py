@@ -9,10 +9,10 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import publish_staff_menu
-from bot.config import SUPPORTED_LOCALES, Settings
-from bot.services import users
-from bot.services.roles import roles_of
+from core.command_menus import publish_staff_menu
+from core.config import SUPPORTED_LOCALES, Settings
+from core.services import users
+from core.services.roles import roles_of
 from handlers.callbacks import LanguageCB
 from handlers.keyboards import language_keyboard, main_menu_keyboard
 from handlers.texts import menu_prompt

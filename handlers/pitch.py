@@ -15,12 +15,12 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import pitch_rules as rules
-from bot.city import CityData, nearest_neighbourhood
-from bot.config import Settings
-from bot.notices import deliver_pitch
-from bot.pitch_rules import InvalidAnswer
-from bot.services import pitching
+from core import pitch_rules as rules
+from core.city import CityData, nearest_neighbourhood
+from core.config import Settings
+from core.pitch_notices import deliver_pitch
+from core.pitch_rules import InvalidAnswer
+from core.services import pitching
 from handlers import pitch_views as views
 from handlers.callbacks import PitchCB
 from handlers.keyboards import main_menu_keyboard

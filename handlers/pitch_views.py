@@ -16,10 +16,10 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration
 from babel.dates import format_date
 
-from bot import pitch_rules as rules
-from bot import pitch_texts as texts
-from bot.city import CityData
-from bot.pitch_rules import Block, InvalidAnswer, pack_blocks
+from core import pitch_rules as rules
+from core import pitch_texts as texts
+from core.city import CityData
+from core.pitch_rules import Block, InvalidAnswer, pack_blocks
 from handlers.callbacks import PitchCB
 from storage.models import Pitch, PitchDraft
 

@@ -15,11 +15,11 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.city import CityData
-from bot.commands import publish_staff_menu
-from bot.config import SUPPORTED_LOCALES, Settings
-from bot.services import roles as role_service
-from bot.services.roles import NotAllowed, Roles
+from core.city import CityData
+from core.command_menus import publish_staff_menu
+from core.config import SUPPORTED_LOCALES, Settings
+from core.services import roles as role_service
+from core.services.roles import NotAllowed, Roles
 from handlers.callbacks import GroupLanguageCB
 from handlers.filters import Staff
 from handlers.keyboards import group_language_keyboard

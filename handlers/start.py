@@ -12,10 +12,10 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.city import CityData
-from bot.config import Settings
-from bot.deeplinks import parse_start_payload
-from bot.services import pitching, users
+from core.city import CityData
+from core.config import Settings
+from core.deeplinks import parse_start_payload
+from core.services import pitching, users
 from handlers.callbacks import MENU_ACTIONS, MenuCB
 from handlers.events import open_subscription, send_event_details
 from handlers.keyboards import back_to_menu_keyboard, language_keyboard, main_menu_keyboard

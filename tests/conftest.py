@@ -20,9 +20,9 @@ from bot.app import (
     polling_options,
     prepare_database,
 )
-from bot.config import Settings
 from bot.delivery import OutboxSender
-from bot.i18n import compile_catalogs
+from core.config import Settings
+from core.languages import compile_catalogs
 from storage.database import create_engine, create_sessionmaker
 from storage.migrate import upgrade_to_head
 from tests.emulator import TelegramEmulator

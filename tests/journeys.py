@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.city import load_city
-from bot.i18n import create_i18n
+from core.city import load_city
+from core.languages import create_i18n
 from tests.emulator import FakeUser, SentMessage
 
 _I18N = create_i18n("sv")

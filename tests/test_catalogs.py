@@ -12,12 +12,12 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
-from bot.config import PROJECT_ROOT, SUPPORTED_LOCALES
-from bot.i18n import LOCALES_DIR
+from core.config import PROJECT_ROOT, SUPPORTED_LOCALES
+from core.languages import LOCALES_DIR
 
 PLACEHOLDER = re.compile(r"\{[a-z_][a-z0-9_]*(?:![rsa])?(?::[^{}]*)?\}")
 TAG = re.compile(r"</?([a-z-]+)[^>]*>")
-SOURCE_DIRS = ("bot", "handlers")
+SOURCE_DIRS = ("bot", "core", "handlers")
 
 
 @cache
@@ -116,7 +116,7 @@ def test_arabic_lines_read_right_to_left() -> None:
 
 
 def test_compiled_catalogs_translate_at_run_time() -> None:
-    from bot.i18n import compile_catalogs, create_i18n
+    from core.languages import compile_catalogs, create_i18n
 
     compile_catalogs()
     i18n = create_i18n("sv")

@@ -8,7 +8,7 @@ from types import MappingProxyType
 
 import pytest
 
-from bot.city import (
+from core.city import (
     DEFAULT_CITY_FILE,
     Area,
     CityData,
@@ -18,7 +18,7 @@ from bot.city import (
     nearest_neighbourhood,
     route_pitch,
 )
-from bot.config import SUPPORTED_LOCALES
+from core.config import SUPPORTED_LOCALES
 
 MALMO = load_city()
 AREA_CODES = ("innerstaden", "norr", "oster", "soder", "vaster")

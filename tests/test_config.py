@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from bot.config import ConfigError, Settings, load_settings
 from bot.logging_setup import RedactSecrets
+from core.config import ConfigError, Settings, load_settings
 
 TOKEN = "123456:SECRET-token-value"
 

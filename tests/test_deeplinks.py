@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.deeplinks import StartLink, parse_start_payload
+from core.deeplinks import StartLink, parse_start_payload
 
 
 @pytest.mark.parametrize(

@@ -16,17 +16,15 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.config import ConfigError, load_settings
-from bot.delivery import (
-    DeliveryOptions,
-    OutboxSender,
-    build_method,
+from bot.delivery import DeliveryOptions, OutboxSender, build_method
+from core.config import ConfigError, load_settings
+from core.languages import create_i18n
+from core.outbox_messages import (
     document_payload,
     open_progress_message,
     progress_text,
     text_payload,
 )
-from bot.i18n import create_i18n
 from storage import outbox
 from storage.models import (
     Campaign,

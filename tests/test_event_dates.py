@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.event_dates import (
+from core.event_dates import (
     DateProblem,
     parse_end,
     parse_moment,

@@ -14,21 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import jobs
 from bot.app import run_clock
-from bot.city import load_city
-from bot.i18n import create_i18n
-from bot.scheduler import (
-    DIGEST_WEEKLY,
-    FLAG_UNTAKEN,
-    create_scheduler,
-    publish_job_id,
-    reminder_job_id,
-    schedule_digest,
-)
-from bot.services import event_publishing as publishing
-from bot.services import users
-from bot.services.city import sync_city_data
-from bot.services.event_publishing import Audience, EventDraft, Renderer
-from bot.services.roles import NotAllowed, Roles
+from bot.scheduler import ApschedulerEventJobs, create_scheduler, schedule_digest
+from core.city import load_city
+from core.languages import create_i18n
+from core.schedule import DIGEST_WEEKLY, FLAG_UNTAKEN, publish_job_id, reminder_job_id
+from core.services import event_publishing as publishing
+from core.services import users
+from core.services.city_sync import sync_city_data
+from core.services.event_publishing import Audience, EventDraft, Renderer
+from core.services.roles import NotAllowed, Roles
 from storage import events as event_data
 from storage.models import Event, OutboxMessage, Rsvp
 from tests.conftest import make_settings
@@ -117,7 +111,7 @@ async def test_jobs_are_stored_moved_removed_and_survive_a_restart(
             publish_at=publish_at,
             now=NOW,
             renderer=renderer(),
-            scheduler=scheduler,
+            event_jobs=ApschedulerEventJobs(scheduler),
         )
     event_id = event.id
     assert event_id is not None
@@ -173,7 +167,7 @@ async def test_jobs_are_stored_moved_removed_and_survive_a_restart(
             },
             now=NOW,
             renderer=renderer(),
-            scheduler=scheduler,
+            event_jobs=ApschedulerEventJobs(scheduler),
         )
     assert (moved.version, told) == (2, 1)
     day_before_moved = scheduler.get_job(reminder_job_id(event_id, "24h"))
@@ -191,7 +185,7 @@ async def test_jobs_are_stored_moved_removed_and_survive_a_restart(
                 changes={"place": "Somewhere else"},
                 now=NOW,
                 renderer=renderer(),
-                scheduler=scheduler,
+                event_jobs=ApschedulerEventJobs(scheduler),
             )
         except NotAllowed as refused:
             assert refused.reason == "stale"
@@ -206,7 +200,7 @@ async def test_jobs_are_stored_moved_removed_and_survive_a_restart(
             event_id=event_id,
             now=NOW,
             renderer=renderer(),
-            scheduler=scheduler,
+            event_jobs=ApschedulerEventJobs(scheduler),
         )
     assert (cancelled.status, told) == ("cancelled", 1)
     assert [job.id for job in scheduler.get_jobs()] == []
@@ -237,7 +231,7 @@ async def test_a_missed_publish_after_the_start_does_nothing(
             publish_at=NOW + timedelta(days=1),
             now=NOW,
             renderer=renderer(),
-            scheduler=scheduler,
+            event_jobs=ApschedulerEventJobs(scheduler),
         )
     scheduler.shutdown(wait=False)
     assert await jobs.publish_event(event.id, 1, now=STARTS) is None  # type: ignore[arg-type]
@@ -265,7 +259,7 @@ async def test_the_weekly_digest(
             publish_at=None,
             now=NOW,
             renderer=renderer(),
-            scheduler=scheduler,
+            event_jobs=ApschedulerEventJobs(scheduler),
         )
         await publishing.create_event(  # more than a week after Monday: not in the digest
             session,
@@ -278,7 +272,7 @@ async def test_the_weekly_digest(
             publish_at=None,
             now=NOW,
             renderer=renderer(),
-            scheduler=scheduler,
+            event_jobs=ApschedulerEventJobs(scheduler),
         )
     announcements = len(await outbox(sessionmaker))
     assert await jobs.send_weekly_digest(now=monday) == 2
@@ -313,7 +307,7 @@ async def test_coordinators_publish_city_wide_and_in_their_areas_only(
                 publish_at=None,
                 now=NOW,
                 renderer=renderer(),
-                scheduler=scheduler,
+                event_jobs=ApschedulerEventJobs(scheduler),
             )
         except NotAllowed as refused:
             assert refused.reason == "not_your_area"
@@ -327,7 +321,7 @@ async def test_coordinators_publish_city_wide_and_in_their_areas_only(
                 publish_at=None,
                 now=NOW,
                 renderer=renderer(),
-                scheduler=scheduler,
+                event_jobs=ApschedulerEventJobs(scheduler),
             )
             assert event.status == "published"
         # Nor may they broadcast to an area they don't serve.
@@ -384,7 +378,7 @@ async def test_more_places_go_to_those_waiting_in_order(
             publish_at=None,
             now=NOW,
             renderer=renderer(),
-            scheduler=scheduler,
+            event_jobs=ApschedulerEventJobs(scheduler),
         )
     assert event.id is not None
     async with sessionmaker() as session:
@@ -404,7 +398,7 @@ async def test_more_places_go_to_those_waiting_in_order(
             changes={"capacity": 2},
             now=NOW,
             renderer=renderer(),
-            scheduler=scheduler,
+            event_jobs=ApschedulerEventJobs(scheduler),
         )
     scheduler.shutdown(wait=False)
     async with sessionmaker() as session:

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from babel.dates import format_date, format_time
 
-from bot import event_texts
-from bot.city import load_city
-from bot.event_texts import EventCB
-from bot.i18n import create_i18n
+from core import event_texts
+from core.city import load_city
+from core.event_texts import EventCB
+from core.languages import create_i18n
 from storage.models import EVENT_KINDS, Event
 
 TZ = ZoneInfo("Europe/Stockholm")

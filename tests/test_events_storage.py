@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.city import load_city
-from bot.i18n import create_i18n
-from bot.services import events as service
-from bot.services.city import sync_city_data
+from core.city import load_city
+from core.languages import create_i18n
+from core.services import attendance as service
+from core.services.city_sync import sync_city_data
 from storage import events as data
 from storage.events import SubscriptionChoice
 from storage.models import Event, OutboxMessage, User

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
-from bot.ics import event_ics, event_uid, ics_filename
+from core.ics import event_ics, event_uid, ics_filename
 from storage.models import Event
 
 TZ = ZoneInfo("Europe/Stockholm")

@@ -10,9 +10,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from bot import cards as card_texts
 from bot import jobs
-from bot.city import load_city
+from core import pitch_cards as card_texts
+from core.city import load_city
 from storage.models import AuditEntry, Pitch, PitchEvent
 from tests.conftest import RunningBot
 from tests.emulator import FakeGroup, FakeUser, SentMessage, TelegramEmulator

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from bot import jobs
-from bot.event_texts import aware
-from bot.scheduler import publish_job_id, reminder_job_id
-from bot.services import users
+from core.event_texts import aware
+from core.schedule import publish_job_id, reminder_job_id
+from core.services import users
 from handlers.event_admin import CAPACITY_LIMIT, TITLE_LIMIT
 from storage import coordination
 from storage import events as event_data

@@ -11,8 +11,8 @@ from babel.dates import format_date, format_time
 from icalendar import Calendar
 from sqlalchemy import select
 
-from bot.city import load_city
-from bot.event_texts import EventCB, when_text
+from core.city import load_city
+from core.event_texts import EventCB, when_text
 from storage import events as data
 from storage.events import SubscriptionChoice
 from storage.models import Event, OutboxMessage, utcnow

@@ -6,8 +6,8 @@ import html
 
 import pytest
 
-from bot import pitch_rules as rules
-from bot.pitch_rules import Block, InvalidAnswer, pack_blocks
+from core import pitch_rules as rules
+from core.pitch_rules import Block, InvalidAnswer, pack_blocks
 
 
 def test_steps_and_navigation() -> None:

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.city import load_city
-from bot.pitch_rules import InvalidAnswer
-from bot.services import pitching, users
-from bot.services.city import sync_city_data
+from core.city import load_city
+from core.pitch_rules import InvalidAnswer
+from core.services import pitching, users
+from core.services.city_sync import sync_city_data
 from storage.models import AreaRecord, IncubatorRecord, Pitch, PitchDraft
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.city import load_city
-from bot.i18n import create_i18n
-from bot.reports import PitchStats, export_csv, pitch_stats, stats_chart_png, stats_text
+from core.city import load_city
+from core.languages import create_i18n
+from core.reports import PitchStats, export_csv, pitch_stats, stats_chart_png, stats_text
 from storage.models import Pitch
 
 CITY = load_city()

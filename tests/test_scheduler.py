@@ -8,14 +8,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import jobs
-from bot.scheduler import (
-    FLAG_UNTAKEN,
-    HOUSEKEEPING_DRAFTS,
-    create_scheduler,
-    schedule_housekeeping,
-    sync_database_url,
-)
-from bot.services import pitching, users
+from bot.scheduler import create_scheduler, schedule_housekeeping, sync_database_url
+from core.schedule import FLAG_UNTAKEN, HOUSEKEEPING_DRAFTS
+from core.services import pitching, users
 from storage.models import utcnow
 from tests.conftest import make_settings
 

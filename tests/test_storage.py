@@ -11,7 +11,7 @@ from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.services import users
+from core.services import users
 from storage.fsm import DatabaseFsmStorage
 from storage.migrate import upgrade_to_head
 from storage.models import FsmRecord, User
@@ -202,7 +202,7 @@ async def test_redis_fsm_storage_is_chosen_and_keeps_state(database_url: str) ->
     from aiogram.fsm.storage.redis import RedisStorage
 
     from bot.app import create_fsm_storage
-    from bot.config import Settings
+    from core.config import Settings
 
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,

@@ -16,10 +16,10 @@ from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import cards
-from bot.city import CityData
-from bot.config import Settings
-from bot.services.roles import admin_ids
+from core import pitch_cards as cards
+from core.city import CityData
+from core.config import Settings
+from core.services.roles import admin_ids
 from storage import coordination as data
 from storage.models import Pitch, utcnow
 

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import pitch_rules as rules
-from bot.city import CityData, route_pitch
-from bot.pitch_rules import InvalidAnswer
+from core import pitch_rules as rules
+from core.city import CityData, route_pitch
+from core.pitch_rules import InvalidAnswer
 from storage import pitches as pitch_data
 from storage.models import Pitch, PitchDraft
 

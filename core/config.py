@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SUPPORTED_LOCALES: tuple[str, ...] = ("sv", "en", "es", "ar")
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'data' / 'tillsammans.db'}"
-DEFAULT_CITY_FILE = PROJECT_ROOT / "bot" / "cities" / "malmo.toml"
+DEFAULT_CITY_FILE = PROJECT_ROOT / "core" / "cities" / "malmo.toml"
 
 # What to tell an operator for each variable that is missing or malformed.
 _HOW_TO_FIX: dict[str, str] = {
@@ -32,7 +32,7 @@ _HOW_TO_FIX: dict[str, str] = {
     "ALLOW_PAID_BROADCAST": "set ALLOW_PAID_BROADCAST to true or false",
     "PAID_BROADCAST_RATE": "set PAID_BROADCAST_RATE to a whole number from 1 to 1000",
     "CITY_DATA_FILE": "set CITY_DATA_FILE to the path of an existing city data file "
-    "(like bot/cities/malmo.toml), or leave it unset",
+    "(like core/cities/malmo.toml), or leave it unset",
     "ANNOUNCEMENT_CHAT_ID": "set ANNOUNCEMENT_CHAT_ID to the numeric id of the channel "
     "(like -1001234567890), or leave it unset",
     "RUN_SCHEDULER": "set RUN_SCHEDULER to true or false",

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import pitch_workflow as workflow
-from bot.city import CityData
-from bot.services.roles import NotAllowed, Roles
+from core import pitch_workflow as workflow
+from core.city import CityData
+from core.services.roles import NotAllowed, Roles
 from storage import coordination as data
 from storage.models import Pitch, PitchEvent
 

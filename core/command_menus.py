@@ -10,8 +10,8 @@ from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefaul
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.config import SUPPORTED_LOCALES
-from bot.services.roles import Roles
+from core.config import SUPPORTED_LOCALES
+from core.services.roles import Roles
 
 logger = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import SUPPORTED_LOCALES
-from bot.i18n import pick_locale
+from core.config import SUPPORTED_LOCALES
+from core.languages import pick_locale
 from storage import users as user_data
 from storage.models import User
 

@@ -10,11 +10,11 @@ from aiogram.types import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration
 
-from bot import pitch_texts as texts
-from bot import pitch_workflow as workflow
-from bot.city import CityData
-from bot.config import Settings
-from bot.pitch_rules import Block, pack_blocks
+from core import pitch_texts as texts
+from core import pitch_workflow as workflow
+from core.city import CityData
+from core.config import Settings
+from core.pitch_rules import Block, pack_blocks
 from storage.models import Pitch, PitchEvent
 
 quote = html_decoration.quote

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from aiogram.types import TelegramObject
-from aiogram.utils.i18n import I18n, I18nMiddleware
+from aiogram.utils.i18n import I18n
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from bot.config import PROJECT_ROOT, SUPPORTED_LOCALES
+from core.config import PROJECT_ROOT, SUPPORTED_LOCALES
 
 LOCALES_DIR = PROJECT_ROOT / "locales"
 DOMAIN = "messages"
@@ -50,15 +48,3 @@ def create_i18n(default_locale: str, locales_dir: Path = LOCALES_DIR) -> I18n:
     if not any(locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")):
         compile_catalogs(locales_dir)
     return I18n(path=locales_dir, default_locale=default_locale, domain=DOMAIN)
-
-
-class UserLocaleMiddleware(I18nMiddleware):
-    """The stored user's locale; for someone not stored, Telegram's language or the default."""
-
-    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
-        user = data.get("user")
-        if user is not None:
-            return user.locale
-        telegram_user = data.get("event_from_user")
-        code = telegram_user.language_code if telegram_user else None
-        return pick_locale(code, self.i18n.default_locale)

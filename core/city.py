@@ -1,6 +1,6 @@
 """A city's areas, neighbourhoods, themes, support options and incubators, and pitch routing.
 
-Each city ships one TOML data file (`bot/cities/<city>.toml`) with every name in all supported
+Each city ships one TOML data file (`core/cities/<city>.toml`) with every name in all supported
 locales. This module reads and validates that file and routes a pitch to an incubator. It is
 pure: no database, no Telegram, no I/O besides reading the file in `load_city`.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NoReturn, TypeVar
 
-from bot.config import SUPPORTED_LOCALES
+from core.config import SUPPORTED_LOCALES
 
 DEFAULT_CITY_FILE: Path = Path(__file__).parent / "cities" / "malmo.toml"
 

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration
 
-from bot.city import CityData
-from bot.event_texts import area_text, event_card, event_line, title_for, when_text
+from core.city import CityData
+from core.event_texts import area_text, event_card, event_line, title_for, when_text
 from storage.models import Event
 
 quote = html_decoration.quote

@@ -19,7 +19,7 @@ from aiogram.utils.text_decorations import html_decoration
 from babel import Locale
 from babel.dates import format_date, format_time
 
-from bot.city import CityData
+from core.city import CityData
 from storage.models import Event
 
 quote = html_decoration.quote

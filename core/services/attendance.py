@@ -12,8 +12,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import event_texts
-from bot.city import CityData
+from core import event_texts
+from core.city import CityData
 from storage import events as data
 from storage.events import RsvpCounts, SubscriptionChoice
 from storage.models import EVENT_KINDS, Event

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.city import CityData
+from core.city import CityData
 from storage import coordination as data
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.city import CityData
+from core.city import CityData
 from storage import reference
 
 

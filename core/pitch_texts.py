@@ -10,8 +10,8 @@ from aiogram.utils.i18n import gettext as _
 from babel.dates import format_datetime
 from babel.lists import format_list
 
-from bot.city import CityData
-from bot.i18n import LANGUAGE_NAMES
+from core.city import CityData
+from core.languages import LANGUAGE_NAMES
 
 
 class PitchAnswers(Protocol):

@@ -19,9 +19,9 @@ from aiogram.utils.text_decorations import html_decoration
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from bot import pitch_texts as texts
-from bot.city import CityData
-from bot.pitch_rules import STATUSES
+from core import pitch_texts as texts
+from core.city import CityData
+from core.pitch_rules import STATUSES
 from storage.models import Pitch
 
 WEEKS = 12

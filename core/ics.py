@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
-from bot.event_texts import aware, description_for, title_for
+from core.event_texts import aware, description_for, title_for
 from storage.models import Event
 
 PRODUCT_ID = "-//Malmö Together//Tillsammans//EN"

@@ -12,16 +12,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import I18n
-from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import event_messages as texts
-from bot import scheduler as clock
-from bot.city import CityData
-from bot.delivery import text_payload
-from bot.event_texts import aware, event_keyboard, unsubscribe_keyboard
-from bot.services import events as attendance
-from bot.services.roles import NotAllowed, Roles
+from core import event_messages as texts
+from core.city import CityData
+from core.event_texts import aware, event_keyboard, unsubscribe_keyboard
+from core.outbox_messages import text_payload
+from core.schedule import EventJobs, plan_event_jobs
+from core.services import attendance
+from core.services.roles import NotAllowed, Roles
 from storage import events as data
 from storage.models import EVENT_KINDS, Campaign, Event
 from storage.outbox import QueuedMessage, create_campaign, enqueue
@@ -88,10 +87,9 @@ def _check(roles: Roles, area_code: str | None, city: CityData) -> None:
         raise NotAllowed("not_your_area")
 
 
-def _jobs(scheduler: BaseScheduler, event: Event, now: datetime) -> list[str]:
+def _jobs(event_jobs: EventJobs, event: Event, now: datetime) -> None:
     assert event.id is not None
-    return clock.schedule_event_jobs(
-        scheduler,
+    planned = plan_event_jobs(
         event_id=event.id,
         version=event.version,
         status=event.status,
@@ -99,6 +97,7 @@ def _jobs(scheduler: BaseScheduler, event: Event, now: datetime) -> list[str]:
         publish_at=aware(event.publish_at) if event.publish_at else None,
         now=now,
     )
+    event_jobs.replace_event_jobs(event.id, planned)
 
 
 async def create_event(
@@ -109,7 +108,7 @@ async def create_event(
     publish_at: datetime | None,
     now: datetime,
     renderer: Renderer,
-    scheduler: BaseScheduler,
+    event_jobs: EventJobs,
 ) -> Event:
     """Store the event; publish it now (`publish_at` None) or schedule its publishing."""
     _check(actor, draft.area_code, renderer.city)
@@ -140,7 +139,7 @@ async def create_event(
     logger.info("event %s created by %s", event.id, actor.user_id)
     if publish_at is None:
         await publish_event(session, event_id=event.id, version=None, now=now, renderer=renderer)
-    _jobs(scheduler, event, now)
+    _jobs(event_jobs, event, now)
     return event
 
 
@@ -292,7 +291,7 @@ async def edit_event(
     changes: dict[str, Any],
     now: datetime,
     renderer: Renderer,
-    scheduler: BaseScheduler,
+    event_jobs: EventJobs,
 ) -> tuple[Event, int]:
     """Change some fields (version + 1), move the jobs, and tell the people going of a
     changed time or place. Returns the event and how many were told.
@@ -345,7 +344,7 @@ async def edit_event(
             city=renderer.city,
             tz=renderer.tz,
         )
-    _jobs(scheduler, event, now)
+    _jobs(event_jobs, event, now)
     logger.info("event %s edited by %s (version %s)", event_id, actor.user_id, event.version)
     return event, told
 
@@ -357,7 +356,7 @@ async def cancel_event(
     event_id: int,
     now: datetime,
     renderer: Renderer,
-    scheduler: BaseScheduler,
+    event_jobs: EventJobs,
 ) -> tuple[Event, int]:
     """Cancel the event, tell everyone going or waiting, and remove its jobs."""
     event = await editable_event(session, actor=actor, event_id=event_id)
@@ -383,7 +382,7 @@ async def cancel_event(
             actor_id=actor.user_id,
         )
     await session.commit()
-    clock.unschedule_event_jobs(scheduler, event_id)
+    event_jobs.remove_event_jobs(event_id)
     logger.info("event %s cancelled by %s, %s told", event_id, actor.user_id, told)
     return event, told
 

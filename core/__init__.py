@@ -1,0 +1,1 @@
+"""What the programme does: settings, the city, rules, use cases and texts."""
