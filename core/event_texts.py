@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
@@ -19,6 +18,7 @@ from aiogram.utils.text_decorations import html_decoration
 from babel import Locale
 from babel.dates import format_date, format_time
 
+from core.callbacks import EventCB
 from core.city import CityData
 from storage.models import Event
 
@@ -34,16 +34,6 @@ KIND_EMOJI = {
 }
 
 # What an event's button may ask for.
-EVENT_ACTIONS = ("details", "going", "not_going", "ics", "unsubscribe")
-
-
-class EventCB(CallbackData, prefix="ev"):
-    """A button about an event. `version` is the event's version when the button was made:
-    a press on a button of an older version is refused."""
-
-    action: str
-    event_id: int
-    version: int
 
 
 def kind_name(kind: str) -> str:

@@ -5,35 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration
 
 from core import pitch_texts as texts
 from core import pitch_workflow as workflow
+from core.callbacks import CardCB, RelayCB
 from core.city import CityData
 from core.config import Settings
 from core.pitch_rules import Block, pack_blocks
 from storage.models import Pitch, PitchEvent
 
 quote = html_decoration.quote
-
-
-class CardCB(CallbackData, prefix="c"):
-    """A card button. `status` is the status the card showed: if the pitch has moved on
-    since, the press is stale and refused. `value` carries a reason or an incubator."""
-
-    action: str
-    pitch_id: int
-    status: str
-    value: str = ""
-
-
-class RelayCB(CallbackData, prefix="r"):
-    """The resident's Reply button under a message about their pitch."""
-
-    pitch_id: int
 
 
 def _aware(moment: datetime) -> datetime:

@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import pitch_cards as cards
 from core import pitch_notices as notices
+from core.callbacks import CardCB, RelayCB
 from core.city import CityData
 from core.config import Settings
-from core.pitch_cards import CardCB, RelayCB
 from core.services import pitch_review as coordination
 from core.services.roles import NotAllowed, Roles, record_refusal
 from handlers.filters import Staff

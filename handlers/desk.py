@@ -21,12 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import pitch_cards as cards
 from core import pitch_texts, reports
 from core import pitch_workflow as workflow
+from core.callbacks import InboxCB
 from core.city import CityData
 from core.config import Settings
 from core.pitch_rules import STATUSES
 from core.services import pitch_review as coordination
 from core.services.roles import Roles
-from handlers.callbacks import InboxCB
 from handlers.filters import Staff
 from storage import coordination as data
 from storage import pitches as pitch_data

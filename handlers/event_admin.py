@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -25,6 +24,7 @@ from aiogram.utils.text_decorations import html_decoration
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import event_dates
+from core.callbacks import EventAdminCB
 from core.city import CityData
 from core.config import SUPPORTED_LOCALES, Settings
 from core.event_dates import DateProblem
@@ -49,14 +49,6 @@ URL_LIMIT = 500
 BROADCAST_LIMIT = 3500
 CAPACITY_LIMIT = 10000
 CITY_WIDE = "city"
-
-
-class EventAdminCB(CallbackData, prefix="eva"):
-    """A button of the staff's event journeys; `step` is the state it was shown in."""
-
-    step: str
-    action: str
-    value: str = ""
 
 
 class NewEvent(StatesGroup):

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
@@ -28,13 +27,19 @@ from babel.lists import format_list
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import event_texts
+from core.callbacks import (
+    EVENT_ACTIONS,
+    SUBSCRIPTION_ACTIONS,
+    EventCB,
+    EventsPageCB,
+    MenuCB,
+    SubscriptionCB,
+)
 from core.city import CityData
 from core.config import Settings
-from core.event_texts import EVENT_ACTIONS, EventCB
 from core.ics import event_ics, ics_filename
 from core.services import attendance as service
 from core.services.roles import roles_of
-from handlers.callbacks import MenuCB
 from storage import events as data
 from storage.events import SubscriptionChoice
 from storage.models import EVENT_KINDS, Event, User, utcnow
@@ -46,20 +51,6 @@ logger = logging.getLogger(__name__)
 quote = html_decoration.quote
 
 EVENTS_PAGE = 5
-
-
-class EventsPageCB(CallbackData, prefix="evp"):
-    page: int
-
-
-class SubscriptionCB(CallbackData, prefix="sub"):
-    """A button of the subscription screen: `action` is one of `SUBSCRIPTION_ACTIONS`."""
-
-    action: str
-    value: str = ""
-
-
-SUBSCRIPTION_ACTIONS = ("kind", "area", "all", "reminders", "digest", "save", "cancel")
 
 
 class SubscriptionForm(StatesGroup):

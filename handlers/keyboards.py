@@ -6,9 +6,9 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from core.callbacks import GroupLanguageCB, LanguageCB, MenuCB
 from core.config import SUPPORTED_LOCALES
 from core.languages import LANGUAGE_NAMES
-from handlers.callbacks import GroupLanguageCB, LanguageCB, MenuCB
 
 
 def main_menu_keyboard() -> InlineKeyboardMarkup:

@@ -9,11 +9,11 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.callbacks import LanguageCB
 from core.command_menus import publish_staff_menu
 from core.config import SUPPORTED_LOCALES, Settings
 from core.services import users
 from core.services.roles import roles_of
-from handlers.callbacks import LanguageCB
 from handlers.keyboards import language_keyboard, main_menu_keyboard
 from handlers.texts import menu_prompt
 from storage.models import User

@@ -16,13 +16,13 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import pitch_rules as rules
+from core.callbacks import PitchCB
 from core.city import CityData, nearest_neighbourhood
 from core.config import Settings
 from core.pitch_notices import deliver_pitch
 from core.pitch_rules import InvalidAnswer
 from core.services import pitching
 from handlers import pitch_views as views
-from handlers.callbacks import PitchCB
 from handlers.keyboards import main_menu_keyboard
 from storage.models import PitchDraft, User, utcnow
 

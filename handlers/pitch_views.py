@@ -18,9 +18,9 @@ from babel.dates import format_date
 
 from core import pitch_rules as rules
 from core import pitch_texts as texts
+from core.callbacks import PitchCB
 from core.city import CityData
 from core.pitch_rules import Block, InvalidAnswer, pack_blocks
-from handlers.callbacks import PitchCB
 from storage.models import Pitch, PitchDraft
 
 NEIGHBOURHOODS_PER_PAGE = 8

@@ -15,12 +15,12 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.callbacks import GroupLanguageCB
 from core.city import CityData
 from core.command_menus import publish_staff_menu
 from core.config import SUPPORTED_LOCALES, Settings
 from core.services import roles as role_service
 from core.services.roles import NotAllowed, Roles
-from handlers.callbacks import GroupLanguageCB
 from handlers.filters import Staff
 from handlers.keyboards import group_language_keyboard
 from storage import coordination as data

@@ -12,11 +12,11 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.callbacks import MENU_ACTIONS, MenuCB
 from core.city import CityData
 from core.config import Settings
 from core.deeplinks import parse_start_payload
 from core.services import pitching, users
-from handlers.callbacks import MENU_ACTIONS, MenuCB
 from handlers.events import open_subscription, send_event_details
 from handlers.keyboards import back_to_menu_keyboard, language_keyboard, main_menu_keyboard
 from handlers.pitch import begin_pitch

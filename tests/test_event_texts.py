@@ -10,8 +10,8 @@ import pytest
 from babel.dates import format_date, format_time
 
 from core import event_texts
+from core.callbacks import EventCB
 from core.city import load_city
-from core.event_texts import EventCB
 from core.languages import create_i18n
 from storage.models import EVENT_KINDS, Event
 

@@ -11,8 +11,9 @@ from babel.dates import format_date, format_time
 from icalendar import Calendar
 from sqlalchemy import select
 
+from core.callbacks import EventCB
 from core.city import load_city
-from core.event_texts import EventCB, when_text
+from core.event_texts import when_text
 from storage import events as data
 from storage.events import SubscriptionChoice
 from storage.models import Event, OutboxMessage, utcnow
@@ -267,6 +268,7 @@ async def test_forged_and_stale_buttons_are_refused_and_change_nothing(
 
     forged_action = await olle.press_data(f"ev:delete:{event.id}:2", message=fresh)
     assert forged_action.text == "This button is no longer valid."
+    await olle.next_message()  # the fallback's menu: an unknown action does not read
     missing = await olle.press_data("ev:going:999999:1", message=fresh)
     assert missing.text == "I can't find that meeting any more."
     garbage = await olle.press_data("ev:going:abc:1", message=fresh)

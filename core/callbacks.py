@@ -1,0 +1,96 @@
+"""Every inline button's callback data, in one place: short prefixes (64-byte limit) and
+strict fields (core.inputs), so forged or stale data never reaches a handler as a value.
+Handlers still re-check on the server what the data claim (ownership, role, state)."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+from core.config import SUPPORTED_LOCALES
+from core.inputs import DbId, OptionalDbId, Page, Token, Version, one_of
+from core.pitch_rules import STATUSES
+
+MENU_ACTIONS = ("pitch", "events", "subscriptions", "language", "about", "menu")
+EVENT_ACTIONS = ("details", "going", "not_going", "ics", "unsubscribe")
+SUBSCRIPTION_ACTIONS = ("kind", "area", "all", "reminders", "digest", "save", "cancel")
+
+
+class MenuCB(CallbackData, prefix="m"):
+    """A main-menu button."""
+
+    action: one_of(*MENU_ACTIONS)  # type: ignore[valid-type]
+
+
+class LanguageCB(CallbackData, prefix="lang"):
+    """A language chosen by a person in a private chat."""
+
+    code: one_of(*SUPPORTED_LOCALES)  # type: ignore[valid-type]
+
+
+class GroupLanguageCB(CallbackData, prefix="glang"):
+    """A language chosen for a coordinators' group."""
+
+    code: one_of(*SUPPORTED_LOCALES)  # type: ignore[valid-type]
+
+
+class PitchCB(CallbackData, prefix="p"):
+    """A button of the pitch journey. `step` is the draft's step when the button was shown:
+    a press on a button of another step is refused as stale."""
+
+    step: Token
+    action: Token
+    value: Token = ""
+
+
+class InboxCB(CallbackData, prefix="ib"):
+    """A page of a coordinator's inbox, filtered by status."""
+
+    status: Token
+    page: Page
+
+
+class CardCB(CallbackData, prefix="c"):
+    """A card button. `status` is the status the card showed: if the pitch has moved on
+    since, the press is stale and refused. `value` carries a reason or an incubator."""
+
+    action: Token
+    pitch_id: DbId
+    status: one_of(*STATUSES)  # type: ignore[valid-type]
+    value: Token = ""
+
+
+class RelayCB(CallbackData, prefix="r"):
+    """The resident's Reply button under a message about their pitch."""
+
+    pitch_id: DbId
+
+
+class EventCB(CallbackData, prefix="ev"):
+    """A button about an event. `version` is the event's version when the button was made:
+    a press on a button of an older version is refused. The one-tap unsubscribe names no
+    event (0)."""
+
+    action: one_of(*EVENT_ACTIONS)  # type: ignore[valid-type]
+    event_id: OptionalDbId
+    version: Version
+
+
+class EventsPageCB(CallbackData, prefix="evp"):
+    """A page of the coming events."""
+
+    page: Page
+
+
+class SubscriptionCB(CallbackData, prefix="sub"):
+    """A button of the subscription screen."""
+
+    action: one_of(*SUBSCRIPTION_ACTIONS)  # type: ignore[valid-type]
+    value: Token = ""
+
+
+class EventAdminCB(CallbackData, prefix="eva"):
+    """A button of the staff's event journeys; `step` is the state it was shown in."""
+
+    step: Token
+    action: Token
+    value: Token = ""
