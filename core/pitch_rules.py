@@ -6,6 +6,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from core.text_input import visible_text
+
 # The steps a resident sees, in order ("step N of M"); the summary comes after them.
 STEPS: tuple[str, ...] = ("title", "need", "idea", "where", "theme", "support", "who", "contact")
 SUMMARY = "summary"
@@ -55,8 +57,9 @@ def previous_step(step: str) -> str | None:
 
 
 def clean_text(text: str | None, *, limit: int) -> str:
-    """The answer without surrounding white space, or InvalidAnswer."""
-    value = (text or "").strip()
+    """The answer without invisible characters around it, or InvalidAnswer ('empty' when
+    nothing in it is visible)."""
+    value = visible_text(text)
     if not value:
         raise InvalidAnswer("empty")
     if len(value) > limit:
@@ -65,7 +68,7 @@ def clean_text(text: str | None, *, limit: int) -> str:
 
 
 def clean_email(text: str | None) -> str:
-    value = (text or "").strip()
+    value = visible_text(text)
     if not value:
         raise InvalidAnswer("empty")
     if len(value) > 254 or not _EMAIL.match(value):
