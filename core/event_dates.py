@@ -45,12 +45,17 @@ WEEKDAYS = frozenset(
 )  # fmt: skip
 FILLER = frozenset({"kl", "klockan", "at", "den", "the", "on", "från", "from"})
 
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_SLASH_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?$")
-_DAY = re.compile(r"^(\d{1,2})(?:st|nd|rd|th|e|a)?$")
-_YEAR = re.compile(r"^\d{4}$")
-_TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?$")
-_ISO_T = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})t(\d{1,2}[:.]\d{2})$")
+# Digits are ASCII only (as everywhere a number is typed, see core.inputs): `\d` would also
+# take Arabic-Indic and other digits.
+_ISO_DATE = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
+_SLASH_DATE = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})(?:/([0-9]{2}|[0-9]{4}))?$")
+_DAY = re.compile(r"^([0-9]{1,2})(?:st|nd|rd|th|e|a)?$")
+_YEAR = re.compile(r"^[0-9]{4}$")
+_TIME = re.compile(r"^([0-9]{1,2})(?:[:.]([0-9]{2}))?$")
+_ISO_T = re.compile(r"^([0-9]{4}-[0-9]{1,2}-[0-9]{1,2})t([0-9]{1,2}[:.][0-9]{2})$")
+# Years outside these are typing mistakes; far ones would not even convert to UTC.
+FIRST_YEAR = 2000
+LAST_YEAR = 2100
 
 
 class DateProblem(ValueError):
@@ -137,6 +142,8 @@ def _read_parts(text: str) -> _Parts:
         else:
             raise DateProblem("unreadable")
     if clock is None or (month is None) != (day is None):
+        raise DateProblem("unreadable")
+    if year is not None and not FIRST_YEAR <= year <= LAST_YEAR:
         raise DateProblem("unreadable")
     return _Parts(day=day, month=month, year=year, hour=clock[0], minute=clock[1])
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.event_dates import (
     DateProblem,
@@ -140,3 +143,59 @@ def test_the_night_summer_time_begins() -> None:
     # The week after, noon is 10:00 UTC; the week before, 11:00 UTC.
     assert parse_start("4 apr 12:00", now=NOW, tz=TZ) == utc(2027, 4, 4, 10, 0)
     assert parse_start("21 mar 12:00", now=NOW, tz=TZ) == utc(2027, 3, 21, 11, 0)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "١٢/١٢ ١٢:٠٠",  # Arabic-Indic digits: numbers are typed with ASCII digits
+        "3/12 ١٢:00",
+        "²/12 12:00",
+        "3 dec 1²:00",
+        "0001-01-01 00:30",  # would not even convert to UTC
+        "9999-12-31 23:59",
+        "1999-12-03 12:00",
+        "2101-12-03 12:00",
+        "3/12/9999 12:00",
+        "1111111111111111111111111",
+        "3 dec 1111111111111111111111111:00",
+        "1111111111111111111111111-12-03 12:00",
+    ],
+)
+def test_odd_digits_and_far_years_are_unreadable(typed: str) -> None:
+    with pytest.raises(DateProblem) as problem:
+        parse_start(typed, now=NOW, tz=TZ)
+    assert problem.value.reason == "unreadable"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40))
+def test_any_text_is_a_moment_ahead_or_a_date_problem(typed: str) -> None:
+    try:
+        moment = parse_start(typed, now=NOW, tz=TZ)
+    except DateProblem as problem:
+        assert problem.reason in {"unreadable", "past", "nonexistent"}
+    else:
+        assert moment >= NOW
+        assert moment.tzinfo is UTC
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.integers(min_value=-(10**25), max_value=10**25).map(str),
+            st.sampled_from(["dec", "kl", "/", "-", ":", ".", " ", "12:00", "T", "29 feb"]),
+        ),
+        max_size=6,
+    ).map("".join)
+)
+def test_numbers_of_any_size_in_any_order_never_crash(typed: str) -> None:
+    start = datetime(2026, 12, 3, 11, 0, tzinfo=UTC)
+    for read in (
+        lambda: parse_start(typed, now=NOW, tz=TZ),
+        lambda: parse_end(typed, start=start, now=NOW, tz=TZ),
+        lambda: parse_publish_time(typed, now=NOW, tz=TZ, starts_at=start),
+    ):
+        with contextlib.suppress(DateProblem):
+            read()
