@@ -5,9 +5,11 @@ Pure rendering: call it inside an i18n context with the reader's locale.
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime
 from functools import lru_cache
+from urllib.parse import quote as percent_encoded
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardMarkup
@@ -20,6 +22,7 @@ from babel.dates import format_date, format_time
 
 from core.callbacks import EventCB
 from core.city import CityData
+from core.text_input import is_invisible, read_url
 from storage.models import Event
 
 quote = html_decoration.quote
@@ -128,10 +131,23 @@ def is_full(event: Event, going: int) -> bool:
     return event.capacity is not None and going >= event.capacity
 
 
-def _safe_url(url: str | None) -> str | None:
-    if url and url.startswith(("https://", "http://")):
-        return url
-    return None
+# What a link may not carry as is: quotes, angle brackets and the like would end or break the
+# HTML attribute it goes into (links typed today are refused with them; older ones are not).
+_UNSAFE_IN_LINK = frozenset("\"'<>\\`")
+
+
+def safe_url(url: str | None) -> str | None:
+    """A stored link made safe to show: an http(s) link as core.text_input.read_url accepts
+    it, characters it refuses percent-encoded; None when it is no web link at all."""
+    if not url:
+        return None
+    cleaned = "".join(
+        percent_encoded(char, safe="")
+        if char in _UNSAFE_IN_LINK or char.isspace() or is_invisible(char)
+        else char
+        for char in url.strip()
+    )
+    return cleaned if read_url(cleaned) == cleaned else None
 
 
 def event_card(
@@ -173,11 +189,13 @@ def event_card(
     description = description_for(event, locale)
     if description:
         lines += ["", quote(description)]
-    url = _safe_url(event.signup_url)
+    url = safe_url(event.signup_url)
     if url:
         lines += [
             "",
-            _('🔗 <a href="{url}">Sign up or read more</a>').format(url=quote(url)),
+            _('🔗 <a href="{url}">Sign up or read more</a>').format(
+                url=html.escape(url, quote=True)
+            ),
         ]
     return "\n".join(lines)
 

@@ -14,6 +14,7 @@ from core.callbacks import EventCB
 from core.city import load_city
 from core.languages import create_i18n
 from storage.models import EVENT_KINDS, Event
+from tests.emulator import parse_telegram_html
 
 TZ = ZoneInfo("Europe/Stockholm")
 CITY = load_city()
@@ -145,3 +146,27 @@ def test_the_keyboard_shows_the_answer_the_waiting_list_and_cancellation() -> No
         make_event(status="cancelled"), status="going", unsubscribe=False
     )
     assert labels(cancelled) == ["📅 Add to calendar"]
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        (
+            'https://malmo.se/anmal?namn="Ada"&plats=<1>',
+            "https://malmo.se/anmal?namn=%22Ada%22&plats=%3C1%3E",
+        ),
+        ("https://malmo.se/a'b`c\\d", "https://malmo.se/a%27b%60c%5Cd"),
+        ("https://malmo.se/a b", "https://malmo.se/a%20b"),
+        ("https://malmo.se/a?b=1&c=2", "https://malmo.se/a?b=1&c=2"),
+    ],
+)
+def test_a_stored_link_with_quotes_or_brackets_stays_one_safe_link(
+    stored: str, shown: str
+) -> None:
+    """Links typed before they were checked may hold characters that would break the HTML
+    attribute (and with it every announcement): they are percent-encoded and escaped."""
+    card = event_texts.event_card(make_event(signup_url=stored), CITY, "en", TZ)
+    text, entities = parse_telegram_html(card)
+    links = [entity for entity in entities if entity["type"] == "text_link"]
+    assert [entity["url"] for entity in links] == [shown]
+    assert text.endswith("🔗 Sign up or read more")
