@@ -7,12 +7,18 @@ from __future__ import annotations
 from aiogram.filters.callback_data import CallbackData
 
 from core.config import SUPPORTED_LOCALES
+from core.event_wizard import ALL_STEPS as EVENT_WIZARD_STEPS
 from core.inputs import DbId, OptionalDbId, Page, Token, Version, one_of
 from core.pitch_rules import STATUSES
 
 MENU_ACTIONS = ("pitch", "events", "subscriptions", "language", "about", "menu")
 EVENT_ACTIONS = ("details", "going", "not_going", "ics", "unsubscribe")
 SUBSCRIPTION_ACTIONS = ("kind", "area", "all", "reminders", "digest", "save", "cancel")
+# The staff's event journeys: the wizard's steps, the edit's and the announcement's.
+EVENT_ADMIN_STEPS = (*EVENT_WIZARD_STEPS, "field", "value", "text", "audience", "confirm")
+EVENT_ADMIN_ACTIONS = (
+    "pick", "language", "next", "skip", "back", "cancel", "publish", "later", "send",
+)  # fmt: skip
 
 
 class MenuCB(CallbackData, prefix="m"):
@@ -89,8 +95,18 @@ class SubscriptionCB(CallbackData, prefix="sub"):
 
 
 class EventAdminCB(CallbackData, prefix="eva"):
-    """A button of the staff's event journeys; `step` is the state it was shown in."""
+    """A button of the staff's event journeys; `step` is the state it was shown in: a press
+    on a button of another step is refused as stale. `value` is a kind, a language, an area,
+    a field or an audience, checked by the handler against what is offered."""
 
-    step: Token
-    action: Token
+    step: one_of(*EVENT_ADMIN_STEPS)  # type: ignore[valid-type]
+    action: one_of(*EVENT_ADMIN_ACTIONS)  # type: ignore[valid-type]
     value: Token = ""
+
+
+class EventCancelCB(CallbackData, prefix="evc"):
+    """Yes or no to cancelling an event, as it was (`version`) when the question was asked."""
+
+    action: one_of("yes", "no")  # type: ignore[valid-type]
+    event_id: DbId
+    version: Version

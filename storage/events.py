@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, func, or_, select
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -51,15 +51,59 @@ async def update_event(
     session: AsyncSession, event: Event, *, now: datetime, **changes: object
 ) -> Event:
     """Change the event's fields and raise its version, so older buttons and jobs can tell."""
+    _checked_changes(changes)
     for name, value in changes.items():
-        if name not in Event.model_fields or name in {"id", "version", "created_at"}:
-            raise ValueError(f"cannot change {name!r} of an event")
         setattr(event, name, value)
     event.version += 1
     event.updated_at = now
     session.add(event)
     await session.flush()
     return event
+
+
+def _checked_changes(changes: dict[str, object]) -> None:
+    for name in changes:
+        if name not in Event.model_fields or name in {"id", "version", "created_at"}:
+            raise ValueError(f"cannot change {name!r} of an event")
+
+
+async def change_event_if_current(
+    session: AsyncSession, event: Event, *, expected_version: int, now: datetime, **changes: object
+) -> bool:
+    """Change the event and raise its version, only if it is still at `expected_version` and
+    not cancelled: one conditional UPDATE, so of two changes made from the same version
+    exactly one goes through (on SQLite and PostgreSQL alike). `event` is refreshed."""
+    _checked_changes(changes)
+    result = await session.execute(
+        update(Event)
+        .where(
+            Event.id == event.id,  # type: ignore[arg-type]
+            Event.version == expected_version,  # type: ignore[arg-type]
+            Event.status != "cancelled",  # type: ignore[arg-type]
+        )
+        .values(**changes, version=Event.version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(event)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def mark_published(
+    session: AsyncSession, event: Event, *, version: int | None, now: datetime
+) -> bool:
+    """Mark a scheduled event published (of `version`, if given), in one conditional UPDATE,
+    so a cancel or an edit at the same moment is never undone. `event` is refreshed."""
+    conditions = [Event.id == event.id, Event.status == "scheduled"]  # type: ignore[arg-type]
+    if version is not None:
+        conditions.append(Event.version == version)  # type: ignore[arg-type]
+    result = await session.execute(
+        update(Event)
+        .where(*conditions)
+        .values(status="published", published_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(event)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _upcoming(now: datetime):  # type: ignore[no-untyped-def]

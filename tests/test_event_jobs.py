@@ -18,6 +18,7 @@ from bot.scheduler import ApschedulerEventJobs, create_scheduler, schedule_diges
 from core.city import load_city
 from core.languages import create_i18n
 from core.schedule import DIGEST_WEEKLY, FLAG_UNTAKEN, publish_job_id, reminder_job_id
+from core.services import event_changes as changes
 from core.services import event_publishing as publishing
 from core.services import users
 from core.services.city_sync import sync_city_data
@@ -156,7 +157,7 @@ async def test_jobs_are_stored_moved_removed_and_survive_a_restart(
 
     # Moving the start moves the reminders; the old version's jobs would do nothing.
     async with sessionmaker() as session:
-        moved, told = await publishing.edit_event(
+        moved, told = await changes.edit_event(
             session,
             actor=ADMIN,
             event_id=event_id,
@@ -177,7 +178,7 @@ async def test_jobs_are_stored_moved_removed_and_survive_a_restart(
     # An edit with an older version in hand is refused.
     async with sessionmaker() as session:
         try:
-            await publishing.edit_event(
+            await changes.edit_event(
                 session,
                 actor=ADMIN,
                 event_id=event_id,
@@ -194,10 +195,11 @@ async def test_jobs_are_stored_moved_removed_and_survive_a_restart(
 
     # Cancelling tells the people going and removes every job of the event.
     async with sessionmaker() as session:
-        cancelled, told = await publishing.cancel_event(
+        cancelled, told = await changes.cancel_event(
             session,
             actor=ADMIN,
             event_id=event_id,
+            expected_version=2,
             now=NOW,
             renderer=renderer(),
             event_jobs=ApschedulerEventJobs(scheduler),
@@ -327,7 +329,11 @@ async def test_coordinators_publish_city_wide_and_in_their_areas_only(
         # Nor may they broadcast to an area they don't serve.
         try:
             await publishing.broadcast_recipients(
-                session, actor=coordinator, audience=Audience(area_code="norr"), city=CITY
+                session,
+                actor=coordinator,
+                audience=Audience(area_code="norr"),
+                city=CITY,
+                now=NOW,
             )
         except NotAllowed as refused:
             assert refused.reason == "not_your_area"
@@ -390,7 +396,7 @@ async def test_more_places_go_to_those_waiting_in_order(
     queued_before = len(await outbox(sessionmaker))
 
     async with sessionmaker() as session:
-        await publishing.edit_event(
+        await changes.edit_event(
             session,
             actor=ADMIN,
             event_id=event.id,

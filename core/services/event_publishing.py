@@ -1,12 +1,13 @@
-"""Coordinators' events: create, publish (now or at a set time), edit and cancel them, the
-scheduled reminders and digest, and free announcements. Every message goes through the
-outbox with a deterministic dedupe key, so a job that runs twice queues once."""
+"""Coordinators' events: create and publish them (now or at a set time), the scheduled
+reminders and digest, and free announcements (edits and cancelling: event_changes). Every
+message goes through the outbox with a deterministic dedupe key, so a job that runs twice
+queues once. Rights are core.event_rights; a refusal is kept in the audit log."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,23 +17,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import event_messages as texts
 from core.city import CityData
+from core.event_fields import EventDraft, draft_problem
+from core.event_rights import publish_refusal
 from core.event_texts import aware, event_keyboard, unsubscribe_keyboard
 from core.outbox_messages import text_payload
 from core.schedule import EventJobs, plan_event_jobs
-from core.services import attendance
-from core.services.roles import NotAllowed, Roles
+from core.services.roles import NotAllowed, Roles, record_refusal
 from storage import events as data
 from storage.models import EVENT_KINDS, Campaign, Event
 from storage.outbox import QueuedMessage, create_campaign, enqueue
 
 logger = logging.getLogger(__name__)
 
-# Changing one of these tells the people going (and waiting).
-NOTIFIED_CHANGES = frozenset({"starts_at", "ends_at", "place"})
-EDITABLE_FIELDS = frozenset(
-    {"kind", "titles", "descriptions", "starts_at", "ends_at", "place", "area_code",
-     "capacity", "signup_url", "publish_at"}
-)  # fmt: skip
+__all__ = ["EventDraft", "Renderer"]  # EventDraft is the input of create_event
 
 
 @dataclass(frozen=True)
@@ -50,44 +47,44 @@ class Renderer:
             return build(*args)
 
 
-@dataclass
-class EventDraft:
-    """An event as the wizard collected it. Times are UTC."""
-
-    kind: str
-    titles: dict[str, str]
-    default_locale: str
-    starts_at: datetime
-    ends_at: datetime
-    place: str
-    descriptions: dict[str, str] = field(default_factory=dict)
-    area_code: str | None = None
-    capacity: int | None = None
-    signup_url: str | None = None
-
-
-def may_publish_in(roles: Roles, area_code: str | None, city: CityData) -> bool:
-    """Admins anywhere; coordinators city-wide and in the areas their incubators serve (a
-    city-wide incubator serves every area)."""
-    if roles.is_admin or area_code is None:
-        return True
-    for code in roles.incubators:
-        incubator = city.incubator(code)
-        if incubator is not None and (not incubator.areas or area_code in incubator.areas):
-            return True
-    return False
+async def refusal(
+    session: AsyncSession,
+    *,
+    actor: Roles,
+    attempt: str,
+    subject: str,
+    reason: str,
+    now: datetime,
+) -> NotAllowed:
+    """Keep a refused attempt in the audit log (nothing else of it is stored); the refusal
+    to raise."""
+    await session.rollback()
+    await record_refusal(
+        session, actor_id=actor.user_id, action=f"{attempt}:{reason}", subject=subject, now=now
+    )
+    logger.info("user %s: %s of %s refused (%s)", actor.user_id, attempt, subject, reason)
+    return NotAllowed(reason)
 
 
-def _check(roles: Roles, area_code: str | None, city: CityData) -> None:
-    if not roles.is_staff:
-        raise NotAllowed("not_staff")
-    if area_code is not None and city.area(area_code) is None:
-        raise NotAllowed("unknown_area")
-    if not may_publish_in(roles, area_code, city):
-        raise NotAllowed("not_your_area")
+async def check_publish(
+    session: AsyncSession,
+    *,
+    actor: Roles,
+    area_code: str | None,
+    city: CityData,
+    attempt: str,
+    now: datetime,
+) -> None:
+    """Raise (and keep in the audit log) when the actor may not publish in the area."""
+    reason = publish_refusal(actor, area_code, city)
+    if reason is not None:
+        subject = f"area:{area_code or 'city'}"
+        raise await refusal(
+            session, actor=actor, attempt=attempt, subject=subject, reason=reason, now=now
+        )
 
 
-def _jobs(event_jobs: EventJobs, event: Event, now: datetime) -> None:
+def place_jobs(event_jobs: EventJobs, event: Event, now: datetime) -> None:
     assert event.id is not None
     planned = plan_event_jobs(
         event_id=event.id,
@@ -110,10 +107,22 @@ async def create_event(
     renderer: Renderer,
     event_jobs: EventJobs,
 ) -> Event:
-    """Store the event; publish it now (`publish_at` None) or schedule its publishing."""
-    _check(actor, draft.area_code, renderer.city)
+    """Store the event; publish it now (`publish_at` None) or schedule its publishing.
+    Raises NotAllowed: a rule of the right, or what keeps the draft from being stored
+    ('past', 'end_before_start', 'after_start', ...: see event_fields.draft_problem)."""
+    await check_publish(
+        session,
+        actor=actor,
+        area_code=draft.area_code,
+        city=renderer.city,
+        attempt="event_create",
+        now=now,
+    )
     if draft.kind not in EVENT_KINDS:
         raise ValueError(f"unknown event kind {draft.kind!r}")
+    problem = draft_problem(draft, publish_at=publish_at, now=now)
+    if problem is not None:
+        raise NotAllowed(problem)
     event = await data.add_event(
         session,
         Event(
@@ -139,7 +148,7 @@ async def create_event(
     logger.info("event %s created by %s", event.id, actor.user_id)
     if publish_at is None:
         await publish_event(session, event_id=event.id, version=None, now=now, renderer=renderer)
-    _jobs(event_jobs, event, now)
+    place_jobs(event_jobs, event, now)
     return event
 
 
@@ -170,9 +179,8 @@ async def publish_event(
         return None
     if aware(event.starts_at) <= now:
         return None
-    event.status = "published"
-    event.published_at = now
-    session.add(event)
+    if not await data.mark_published(session, event, version=version, now=now):
+        return None  # cancelled, edited or published at this very moment
     campaign = await create_campaign(session, kind="announcement", event_id=event_id)
     prefix = f"event:{event_id}:v{event.version}:announce"
     messages = [
@@ -237,154 +245,6 @@ async def remind(
     queued = await enqueue(session, messages, campaign=campaign)
     await session.commit()
     return queued
-
-
-async def _tell_people(
-    session: AsyncSession,
-    *,
-    event: Event,
-    kind: str,
-    key: str,
-    now: datetime,
-    renderer: Renderer,
-    build: Any,
-    actor_id: int | None,
-) -> int:
-    """Queue a message to everyone going or waiting; `build(locale)` renders it."""
-    assert event.id is not None
-    people = await data.rsvp_people(session, event.id, ("going", "waiting"))
-    if not people:
-        return 0
-    campaign = await create_campaign(session, kind=kind, event_id=event.id, created_by=actor_id)
-    messages = [
-        QueuedMessage(
-            chat_id=user_id,
-            payload=renderer.render(locale, build, locale),
-            dedupe_key=f"event:{event.id}:{key}:{user_id}",
-        )
-        for user_id, locale in people
-    ]
-    return await enqueue(session, messages, campaign=campaign)
-
-
-def _may_change(actor: Roles, event: Event, city: CityData) -> None:
-    if not actor.is_admin and event.created_by != actor.user_id:
-        _check(actor, event.area_code, city)
-    elif not actor.is_staff:
-        raise NotAllowed("not_staff")
-
-
-async def editable_event(session: AsyncSession, *, actor: Roles, event_id: int) -> Event | None:
-    """The event, if it exists and is not cancelled (the caller checks the right)."""
-    event = await data.get_event(session, event_id)
-    if event is None or event.status == "cancelled":
-        return None
-    return event
-
-
-async def edit_event(
-    session: AsyncSession,
-    *,
-    actor: Roles,
-    event_id: int,
-    expected_version: int,
-    changes: dict[str, Any],
-    now: datetime,
-    renderer: Renderer,
-    event_jobs: EventJobs,
-) -> tuple[Event, int]:
-    """Change some fields (version + 1), move the jobs, and tell the people going of a
-    changed time or place. Returns the event and how many were told.
-    Raises NotAllowed ('not_found', 'stale', or a rule of the right)."""
-    unknown = set(changes) - EDITABLE_FIELDS
-    if unknown:
-        raise ValueError(f"cannot edit {sorted(unknown)}")
-    event = await editable_event(session, actor=actor, event_id=event_id)
-    if event is None:
-        raise NotAllowed("not_found")
-    _may_change(actor, event, renderer.city)
-    if "area_code" in changes:
-        _check(actor, changes["area_code"], renderer.city)
-    if event.version != expected_version:
-        raise NotAllowed("stale")
-    starts_at = changes.get("starts_at", aware(event.starts_at))
-    ends_at = changes.get("ends_at", aware(event.ends_at))
-    if ends_at <= starts_at:
-        raise NotAllowed("end_before_start")
-    if "publish_at" in changes and event.status != "scheduled":
-        raise NotAllowed("already_published")
-    publish_at = changes.get("publish_at", aware(event.publish_at) if event.publish_at else None)
-    if event.status == "scheduled" and publish_at is not None and publish_at >= starts_at:
-        raise NotAllowed("publish_after_start")
-    event = await data.update_event(session, event, now=now, **changes)
-    told = 0
-    if event.status == "published" and NOTIFIED_CHANGES & set(changes):
-
-        def build(locale: str) -> dict[str, Any]:
-            text = texts.change_text(event, renderer.city, locale, renderer.tz)
-            return text_payload(text)
-
-        told = await _tell_people(
-            session,
-            event=event,
-            kind="change",
-            key=f"v{event.version}:changed",
-            now=now,
-            renderer=renderer,
-            build=build,
-            actor_id=actor.user_id,
-        )
-    await session.commit()
-    if "capacity" in changes:  # more places (or no limit): those waiting get them, in order
-        await attendance.fill_from_waiting_list(
-            session,
-            event_id=event_id,
-            now=now,
-            i18n=renderer.i18n,
-            city=renderer.city,
-            tz=renderer.tz,
-        )
-    _jobs(event_jobs, event, now)
-    logger.info("event %s edited by %s (version %s)", event_id, actor.user_id, event.version)
-    return event, told
-
-
-async def cancel_event(
-    session: AsyncSession,
-    *,
-    actor: Roles,
-    event_id: int,
-    now: datetime,
-    renderer: Renderer,
-    event_jobs: EventJobs,
-) -> tuple[Event, int]:
-    """Cancel the event, tell everyone going or waiting, and remove its jobs."""
-    event = await editable_event(session, actor=actor, event_id=event_id)
-    if event is None:
-        raise NotAllowed("not_found")
-    _may_change(actor, event, renderer.city)
-    was_published = event.status == "published"
-    event = await data.update_event(session, event, now=now, status="cancelled", cancelled_at=now)
-    told = 0
-    if was_published:
-
-        def build(locale: str) -> dict[str, Any]:
-            return text_payload(texts.cancellation_text(event, locale, renderer.tz))
-
-        told = await _tell_people(
-            session,
-            event=event,
-            kind="cancellation",
-            key="cancelled",
-            now=now,
-            renderer=renderer,
-            build=build,
-            actor_id=actor.user_id,
-        )
-    await session.commit()
-    event_jobs.remove_event_jobs(event_id)
-    logger.info("event %s cancelled by %s, %s told", event_id, actor.user_id, told)
-    return event, told
 
 
 def _iso_week(moment: datetime, tz: ZoneInfo) -> str:
@@ -452,9 +312,17 @@ class Audience:
 
 
 async def broadcast_recipients(
-    session: AsyncSession, *, actor: Roles, audience: Audience, city: CityData
+    session: AsyncSession, *, actor: Roles, audience: Audience, city: CityData, now: datetime
 ) -> list[tuple[int, str]]:
-    _check(actor, audience.area_code, city)
+    """Who an announcement to `audience` reaches; NotAllowed for an area not the actor's."""
+    await check_publish(
+        session,
+        actor=actor,
+        area_code=audience.area_code,
+        city=city,
+        attempt="broadcast",
+        now=now,
+    )
     return await data.subscribers(session, kind=audience.kind, area_code=audience.area_code)
 
 
@@ -477,7 +345,7 @@ async def send_broadcast(
     """Queue a staff announcement to the audience; its progress is reported in the given
     message. Returns the campaign and how many were queued."""
     recipients = await broadcast_recipients(
-        session, actor=actor, audience=audience, city=renderer.city
+        session, actor=actor, audience=audience, city=renderer.city, now=now
     )
     campaign = await create_campaign(
         session,
