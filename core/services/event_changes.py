@@ -21,7 +21,13 @@ from core.event_texts import aware
 from core.outbox_messages import text_payload
 from core.schedule import EventJobs
 from core.services import attendance
-from core.services.event_publishing import Renderer, check_publish, place_jobs, refusal
+from core.services.event_publishing import (
+    Renderer,
+    check_publish,
+    place_jobs,
+    refusal,
+    remove_jobs,
+)
 from core.services.roles import NotAllowed, Roles
 from storage import events as data
 from storage.models import Event
@@ -229,7 +235,7 @@ async def _change(
             city=renderer.city,
             tz=renderer.tz,
         )
-    place_jobs(event_jobs, event, now)
+    await place_jobs(event_jobs, event, now)
     logger.info("event %s edited by %s (version %s)", event_id, actor.user_id, event.version)
     return event, told
 
@@ -277,7 +283,7 @@ async def cancel_event(
             actor_id=actor.user_id,
         )
     await session.commit()
-    event_jobs.remove_event_jobs(event_id)
+    await remove_jobs(event_jobs, event_id)
     logger.info("event %s cancelled by %s, %s told", event_id, actor.user_id, told)
     return event, told
 

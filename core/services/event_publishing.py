@@ -5,6 +5,7 @@ queues once. Rights are core.event_rights; a refusal is kept in the audit log.""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -84,7 +85,12 @@ async def check_publish(
         )
 
 
-def place_jobs(event_jobs: EventJobs, event: Event, now: datetime) -> None:
+async def place_jobs(event_jobs: EventJobs, event: Event, now: datetime) -> None:
+    """Replace the event's jobs with those of its current version.
+
+    The scheduler's job store may wait for a database lock that another update holds for a
+    moment (SQLite locks the whole file); run on the event loop, that wait would keep the
+    other update from ever finishing, so the port is called from a worker thread."""
     assert event.id is not None
     planned = plan_event_jobs(
         event_id=event.id,
@@ -94,7 +100,12 @@ def place_jobs(event_jobs: EventJobs, event: Event, now: datetime) -> None:
         publish_at=aware(event.publish_at) if event.publish_at else None,
         now=now,
     )
-    event_jobs.replace_event_jobs(event.id, planned)
+    await asyncio.to_thread(event_jobs.replace_event_jobs, event.id, planned)
+
+
+async def remove_jobs(event_jobs: EventJobs, event_id: int) -> None:
+    """Remove the event's jobs (from a worker thread, as `place_jobs`)."""
+    await asyncio.to_thread(event_jobs.remove_event_jobs, event_id)
 
 
 async def create_event(
@@ -148,7 +159,7 @@ async def create_event(
     logger.info("event %s created by %s", event.id, actor.user_id)
     if publish_at is None:
         await publish_event(session, event_id=event.id, version=None, now=now, renderer=renderer)
-    place_jobs(event_jobs, event, now)
+    await place_jobs(event_jobs, event, now)
     return event
 
 
