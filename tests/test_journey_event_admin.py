@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from bot import jobs
+from core.event_fields import CAPACITY_LIMIT, TITLE_LIMIT
 from core.event_texts import aware
 from core.schedule import publish_job_id, reminder_job_id
 from core.services import users
-from core.event_fields import CAPACITY_LIMIT, TITLE_LIMIT
 from storage import coordination
 from storage import events as event_data
 from storage.models import Event, OutboxMessage, Rsvp, utcnow
