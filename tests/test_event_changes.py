@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.event_fields import FieldProblem
+from core.event_texts import aware
 from core.schedule import PlannedJob
 from core.services import event_changes as changes
 from core.services import event_publishing as publishing
@@ -287,3 +288,32 @@ async def test_publishing_at_the_moment_of_a_cancel_never_undoes_it(
     async with sessionmaker() as session:
         kinds = (await session.execute(select(Campaign.kind))).scalars().all()
     assert set(kinds) <= {"announcement", "cancellation"}
+
+
+async def test_a_typed_title_and_start_are_stored_in_one_update(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    await people(sessionmaker)
+    event = await new_event(sessionmaker, descriptions={"sv": "Om staden"})
+    assert event.id is not None
+    for name, typed in (("title", "\u200b Malmötimmen <live> \u00a0"), ("start", "10 dec 18:00")):
+        current = await stored(sessionmaker, event)
+        async with sessionmaker() as session:
+            await changes.answer_edit(
+                session,
+                actor=ADMIN,
+                event_id=event.id,
+                expected_version=current.version,
+                field=name,
+                text=typed,
+                locale="en",
+                now=NOW,
+                renderer=renderer(),
+                event_jobs=RecordedJobs(),
+            )
+    kept = await stored(sessionmaker, event)
+    assert kept.titles == {"sv": "Malmötimmen i Rosengård", "en": "Malmötimmen <live>"}
+    assert kept.descriptions == {"sv": "Om staden"}
+    assert aware(kept.ends_at) - aware(kept.starts_at) == timedelta(hours=1)  # moved along
+    assert aware(kept.starts_at) == datetime(2026, 12, 10, 17, 0, tzinfo=UTC)
+    assert kept.version == event.version + 2
