@@ -24,8 +24,8 @@ from core.services.event_publishing import Audience
 from core.services.roles import NotAllowed, Roles
 from handlers.event_admin import keyboards
 from handlers.event_admin.common import current_locale, refuse, renderer, wake
-from handlers.event_admin.filters import AtStep
-from handlers.event_admin.states import Broadcast
+from handlers.event_admin.filters import AtStep, Written
+from handlers.event_admin.states import Announcement, Broadcast
 from handlers.filters import Staff
 from storage.models import utcnow
 
@@ -101,10 +101,10 @@ async def on_audience(
     session: AsyncSession,
     roles: Roles,
     city: CityData,
+    announcement: Announcement,
 ) -> None:
     audience = Audience.parse(callback_data.value)
-    text = (await state.get_data()).get("text")
-    if audience is None or not isinstance(text, str):
+    if audience is None:
         await callback.answer(_("This button is no longer valid."))
         return
     try:
@@ -124,7 +124,7 @@ async def on_audience(
     await state.update_data(audience=audience.value())
     await state.set_state(Broadcast.confirm)
     name = texts.audience_name(audience, city, current_locale())
-    preview = texts.broadcast_preview(text, len(recipients), name)
+    preview = texts.broadcast_preview(announcement.text, len(recipients), name)
     await shown.answer(preview, reply_markup=keyboards.broadcast_confirm_keyboard())
 
 
@@ -138,14 +138,11 @@ async def on_send(
     city: CityData,
     settings: Settings,
     i18n: I18n,
+    announcement: Announcement,
     sender: OutboxWaker | None = None,
 ) -> None:
-    values = await state.get_data()
+    assert announcement.audience is not None  # the filter Written(audience=True)
     await state.clear()
-    audience = Audience.parse(values.get("audience", ""))
-    if audience is None or not isinstance(values.get("text"), str):
-        await callback.answer(_("This button is no longer valid."))
-        return
     await callback.answer()
     await shown.edit_reply_markup(reply_markup=None)
     locale = current_locale()
@@ -154,8 +151,8 @@ async def on_send(
         _campaign, queued = await publishing.send_broadcast(
             session,
             actor=roles,
-            typed_text=values["text"],
-            audience=audience,
+            typed_text=announcement.text,
+            audience=announcement.audience,
             report_chat_id=shown.chat.id,
             report_message_id=report_id,
             report_locale=locale,
@@ -183,12 +180,14 @@ def create_router() -> Router:
         on_back_to_text, button((F.step == "audience") & (F.action == "back"))
     )
     router.callback_query.register(
-        on_audience, button((F.step == "audience") & (F.action == "pick"))
+        on_audience, button((F.step == "audience") & (F.action == "pick")), Written()
     )
     router.callback_query.register(
         on_back_to_audience, button((F.step == "confirm") & (F.action == "back"))
     )
-    router.callback_query.register(on_send, button((F.step == "confirm") & (F.action == "send")))
+    router.callback_query.register(
+        on_send, button((F.step == "confirm") & (F.action == "send")), Written(audience=True)
+    )
     return router
 
 

@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 from core.callbacks import EventAdminCB
 from core.config import Settings
 from core.event_wizard import WizardDraft
-from handlers.event_admin.states import EditTarget, step_of
+from handlers.event_admin.states import Announcement, EditTarget, step_of
 
 
 class AtStep(Filter):
@@ -64,3 +64,17 @@ class Target(Filter):
         if target is None or (self.fields and target.field not in self.fields):
             return False
         return {"target": target}
+
+
+class Written(Filter):
+    """The announcement written so far, as `announcement`; with `audience=True`, only once
+    its audience is chosen."""
+
+    def __init__(self, *, audience: bool = False) -> None:
+        self.audience = audience
+
+    async def __call__(self, event: TelegramObject, state: FSMContext) -> bool | dict[str, Any]:
+        announcement = Announcement.from_data(await state.get_data())
+        if announcement is None or (self.audience and announcement.audience is None):
+            return False
+        return {"announcement": announcement}

@@ -7,6 +7,8 @@ from typing import Any
 
 from aiogram.fsm.state import State, StatesGroup
 
+from core.services.event_publishing import Audience
+
 
 class NewEvent(StatesGroup):
     kind = State()
@@ -62,3 +64,18 @@ class EditTarget:
     def to_data(self) -> dict[str, Any]:
         data = {"event_id": self.event_id, "version": self.version, "lang": self.lang}
         return data if self.field is None else {**data, "field": self.field}
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """What /broadcast keeps: the text as written, and the audience once chosen."""
+
+    text: str
+    audience: Audience | None = None
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Announcement | None:
+        text, audience = data.get("text"), data.get("audience")
+        if not isinstance(text, str):
+            return None
+        return cls(text, Audience.parse(audience) if isinstance(audience, str) else None)
