@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from functools import lru_cache
+from html import escape
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardMarkup
@@ -177,7 +178,7 @@ def event_card(
     if url:
         lines += [
             "",
-            _('🔗 <a href="{url}">Sign up or read more</a>').format(url=quote(url)),
+            _('🔗 <a href="{url}">Sign up or read more</a>').format(url=escape(url, quote=True)),
         ]
     return "\n".join(lines)
 
