@@ -101,8 +101,12 @@ def test_text_without_spaces_is_still_cut() -> None:
     assert "".join(html.unescape(m) for m in messages) == "&" * 5000
 
 
-def test_the_buttons_each_step_offers() -> None:
-    assert set(rules.STEP_ACTIONS) == {*rules.STEPS, rules.SUMMARY}
+def test_every_button_action_belongs_to_some_step() -> None:
+    from core.callbacks import PITCH_ACTIONS, PITCH_STEPS
+
+    offered = set(rules.ANY_STEP_ACTIONS).union(*rules.STEP_ACTIONS.values())
+    assert offered == set(PITCH_ACTIONS)
+    assert set(rules.STEP_ACTIONS) == set(PITCH_STEPS)
     assert rules.button_fits("theme", "theme") and rules.button_fits("theme", "cancel")
     assert not rules.button_fits("theme", "kind")
     assert not rules.button_fits("title", "back")  # the first step has no Back
