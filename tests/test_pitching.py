@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -239,3 +240,31 @@ async def test_drafts_untouched_for_30_days_are_deleted(
     async with sessionmaker() as session:
         assert await pitching.current_draft(session, 11) is None
         assert await pitching.current_draft(session, 12) is not None
+
+
+async def test_two_sends_at_once_make_one_pitch(
+    sessionmaker: async_sessionmaker[AsyncSession], city_loaded: None
+) -> None:
+    """Send pressed on two devices, handled by two bot processes at the same moment: the
+    draft is claimed by one; the other is told it is stale and nothing is doubled."""
+    for user_id in range(20, 26):
+        async with sessionmaker() as session:
+            await complete_draft(session, user_id)
+
+        async def send(user_id: int = user_id) -> Pitch | InvalidAnswer:
+            async with sessionmaker() as session:
+                try:
+                    return await pitching.submit_draft(
+                        session, user_id=user_id, language="sv", city=CITY, now=NOW
+                    )
+                except InvalidAnswer as error:
+                    return error
+
+        results = await asyncio.gather(send(), send())
+        sent = [r for r in results if isinstance(r, Pitch)]
+        refused = [r for r in results if isinstance(r, InvalidAnswer)]
+        assert len(sent) == 1 and [r.reason for r in refused] == ["stale"]
+        async with sessionmaker() as session:
+            query = select(Pitch).where(Pitch.user_id == user_id)
+            assert len((await session.execute(query)).all()) == 1
+            assert await pitching.current_draft(session, user_id) is None
