@@ -291,3 +291,30 @@ async def test_support_options_pressed_at_once_are_all_kept(
         await sol.wait_for(lambda edited=edited: support.edit_count == edited)
         chosen = (await stored_draft(running_bot, sol.id))["support_codes"]
         assert chosen == ([option.code for option in options] if choosing else [])
+
+
+async def test_a_draft_that_has_gone_meanwhile_is_said_kindly(
+    emulator: TelegramEmulator, running_bot: RunningBot
+) -> None:
+    """Deleted by the 30-day job while the conversation still waits for an answer."""
+    gone = "I couldn't find your draft any more. You're welcome to start again any time."
+    ulla = emulator.user(5008, first_name="Ulla", language_code="en")
+    await answer(ulla, "/start")
+    for what in ("text", "sticker", "/cancel"):
+        await put_complete_draft(running_bot, ulla.id, "need")
+        offer = await answer(ulla, "/pitch")
+        need = await press(ulla, "↩️ Continue", offer)
+        async with running_bot.sessionmaker() as session:
+            draft = await session.get(PitchDraft, ulla.id)
+            await session.delete(draft)
+            await session.commit()
+        if what == "sticker":
+            await ulla.send_sticker()
+            reply = await ulla.next_message()
+        else:
+            reply = await answer(ulla, "Kids need a quiet room" if what == "text" else what)
+        assert reply.text == gone, what
+        stale = await ulla.press_data(need.callback_data("⬅️ Back"), message=need)
+        assert stale.text == "This button is no longer valid."
+        after = await answer(ulla, "Hello?")  # the conversation was reset: the menu's answer
+        assert after.text == "Sorry, I didn't understand that. Please choose from the menu below."

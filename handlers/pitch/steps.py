@@ -181,6 +181,7 @@ def register(router: Router) -> None:
     router.message.register(cmd_pitch, Command("pitch", "idea", "ide", "idea_nueva"))
     in_journey = StateFilter(*PitchForm.__states__)
     router.message.register(cmd_cancel, Command("cancel"), in_journey, HasDraft())
+    router.message.register(on_draft_gone, Command("cancel"), in_journey)
     text = (F.text, NOT_COMMAND, HasDraft())
     router.message.register(on_title, PitchForm.title, *text)
     router.message.register(on_need, PitchForm.need, *text)
