@@ -22,7 +22,8 @@ from pathlib import Path
 
 from aiogram import Bot
 
-from bot.delivery import DeliveryOptions, OutboxSender
+from bot.delivery import OutboxSender
+from bot.delivery_outcomes import DeliveryOptions
 from core.languages import create_i18n
 from core.outbox_messages import text_payload
 from storage import outbox

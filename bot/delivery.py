@@ -24,15 +24,12 @@ its memory, not locked in the database, so a second sender would send them twice
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import heapq
 import logging
-from collections import deque
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from datetime import UTC, datetime
+from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -43,236 +40,22 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.methods import CopyMessage, SendDocument, SendMessage, TelegramMethod
-from aiogram.types import BufferedInputFile
 from aiogram.utils.i18n import I18n
-from aiolimiter import AsyncLimiter
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.delivery_outcomes import DeliveryOptions, Outcome, row_change
+from bot.delivery_progress import ProgressReporter
+from bot.outbox_methods import PayloadError, build_method
+from bot.pacing import MIN_WAIT, Clock, Pacer, RealClock
 from core.config import Settings
-from core.outbox_messages import progress_text
 from storage import outbox
-from storage.models import utcnow
 from storage.outbox import DueMessage
 
 logger = logging.getLogger(__name__)
 
-# Clocks tell microseconds: shorter waits would not move a datetime clock at all.
-MIN_WAIT = 1e-6
-# Telegram's limits besides the overall rate.
-PRIVATE_CHAT_INTERVAL = 1.0
-GROUP_LIMIT = 20
-GROUP_WINDOW = 60.0
-
-
-# --------------------------------------------------------------------------------------------
-# Payloads
-# --------------------------------------------------------------------------------------------
-
-
-class PayloadError(ValueError):
-    """An outbox payload the sender cannot turn into a Bot API call."""
-
-
-def build_method(
-    chat_id: int, payload: dict[str, Any], *, paid_broadcast: bool = False
-) -> TelegramMethod[Any]:
-    """The aiogram method for a payload: sendMessage, copyMessage or sendDocument."""
-    params = dict(payload)
-    name = params.pop("method", None)
-    params.pop("chat_id", None)
-    if paid_broadcast:
-        params["allow_paid_broadcast"] = True
-    try:
-        if name == "sendMessage":
-            return SendMessage(chat_id=chat_id, **params)
-        if name == "copyMessage":
-            return CopyMessage(chat_id=chat_id, **params)
-        if name == "sendDocument":
-            document = params.pop("document")
-            upload = BufferedInputFile(
-                base64.b64decode(document["content_base64"]), filename=document["filename"]
-            )
-            return SendDocument(chat_id=chat_id, document=upload, **params)
-    except (ValidationError, KeyError, TypeError, ValueError) as error:
-        raise PayloadError(f"invalid {name} payload: {type(error).__name__}") from None
-    raise PayloadError(f"unsupported method {name!r}")
-
-
-# --------------------------------------------------------------------------------------------
-# Time and limits
-# --------------------------------------------------------------------------------------------
-
-
-class Clock(Protocol):
-    """The sender's time: `now()` in UTC and `sleep()`. Tests inject a fake one."""
-
-    def now(self) -> datetime: ...
-
-    async def sleep(self, seconds: float) -> None: ...
-
-
-class RealClock:
-    def now(self) -> datetime:
-        return utcnow()
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
-
-
-class ClockedLimiter(AsyncLimiter):
-    """aiolimiter's leaky bucket read on the sender's clock rather than the event loop's,
-    so an injected clock paces it too. Its capacity is one message, leaking at `rate` per
-    second: sends are spaced evenly and no second ever holds more than `rate` of them.
-    The sender only acquires when `has_capacity()`, so acquiring never waits on the loop."""
-
-    __slots__ = ("_clock",)
-
-    def __init__(self, rate: float, clock: Callable[[], float]) -> None:
-        super().__init__(max_rate=1, time_period=1 / rate)
-        self._clock = clock
-
-    def _leak(self) -> None:
-        now = self._clock()
-        if self._level:
-            elapsed = max(now - self._last_check, 0.0)
-            self._level = max(self._level - elapsed * self._rate_per_sec, 0.0)
-            if self._level < 1e-6:  # rounding left-overs after sleeping exactly `ready_in()`
-                self._level = 0.0
-        self._last_check = now
-
-    def ready_in(self) -> float:
-        """Seconds until the next message may go (0: now)."""
-        if self.has_capacity():
-            return 0.0
-        return max(self._level + 1 - self.max_rate, 0.0) / self._rate_per_sec
-
-
-class Pacer:
-    """Telegram's limits on the sender's clock (seconds since the epoch): the overall rate
-    (None: no overall limit), one message a second per private chat, 20 a minute per group
-    (negative chat ids), and a pause for everyone after a 429."""
-
-    def __init__(
-        self,
-        rate: float | None,
-        clock: Callable[[], float],
-        sleep: Callable[[float], Awaitable[None]],
-    ) -> None:
-        self._clock = clock
-        self._sleep = sleep
-        self._limiter = ClockedLimiter(rate, clock) if rate else None
-        self._paused_until = 0.0
-        self._private_last: dict[int, float] = {}
-        self._group_sends: dict[int, deque[float]] = {}
-
-    def pause(self, until: float) -> None:
-        self._paused_until = max(self._paused_until, until)
-
-    @property
-    def paused_until(self) -> float:
-        return self._paused_until
-
-    def chat_ready_at(self, chat_id: int) -> float:
-        if chat_id < 0:
-            sends = self._group_sends.get(chat_id)
-            if sends is None or len(sends) < GROUP_LIMIT:
-                return 0.0
-            return sends[0] + GROUP_WINDOW
-        last = self._private_last.get(chat_id)
-        return 0.0 if last is None else last + PRIVATE_CHAT_INTERVAL
-
-    def ready_at(self, chat_id: int | None = None, now: float | None = None) -> float:
-        """The earliest time a message to the chat (None: any chat) may go."""
-        now = self._clock() if now is None else now
-        ready = max(now, self._paused_until)
-        if chat_id is not None:
-            ready = max(ready, self.chat_ready_at(chat_id))
-        if self._limiter is not None:
-            ready = max(ready, now + self._limiter.ready_in())
-        return ready
-
-    async def take(self, chat_id: int | None = None) -> None:
-        """Wait (on the clock) until a message to the chat may go, and count it."""
-        while (wait := self.ready_at(chat_id) - self._clock()) > 0:
-            await self._sleep(max(wait, MIN_WAIT))
-        if self._limiter is not None:
-            while not self._limiter.has_capacity():
-                await self._sleep(max(self._limiter.ready_in(), MIN_WAIT))
-            await self._limiter.acquire()  # has capacity now: returns at once
-        now = self._clock()
-        if chat_id is None:
-            return
-        if chat_id < 0:
-            sends = self._group_sends.setdefault(chat_id, deque())
-            sends.append(now)
-            while len(sends) > GROUP_LIMIT:
-                sends.popleft()
-        else:
-            self._private_last[chat_id] = now
-
-    def forget_old(self) -> None:
-        """Drop what no longer limits anything, so memory stays small on long runs."""
-        now = self._clock()
-        self._private_last = {
-            chat: at for chat, at in self._private_last.items() if at + PRIVATE_CHAT_INTERVAL > now
-        }
-        self._group_sends = {
-            chat: sends
-            for chat, sends in self._group_sends.items()
-            if sends[-1] + GROUP_WINDOW > now
-        }
-
-
-# --------------------------------------------------------------------------------------------
-# Progress reports
-# --------------------------------------------------------------------------------------------
-
-
 # --------------------------------------------------------------------------------------------
 # The sender
 # --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DeliveryOptions:
-    """How the sender works; `from_settings` reads the configured rates."""
-
-    rate: float | None = 25.0
-    paid_broadcast: bool = False
-    max_attempts: int = 5
-    backoff_base: float = 2.0
-    backoff_max: float = 600.0
-    batch_size: int = 200
-    concurrency: int = 32
-    request_timeout: float = 20.0
-    poll_interval: float = 1.0
-    progress_interval: float = 3.0
-    # A row whose chat may not get it for this long is put back in the outbox till then.
-    park_after: float = 2.0
-
-    @classmethod
-    def from_settings(cls, settings: Settings, **overrides: Any) -> DeliveryOptions:
-        if settings.allow_paid_broadcast:
-            values: dict[str, Any] = {
-                "rate": float(settings.paid_broadcast_rate),
-                "paid_broadcast": True,
-            }
-        else:
-            values = {"rate": settings.delivery_rate, "paid_broadcast": False}
-        return cls(**{**values, **overrides})
-
-
-@dataclass
-class _Outcome:
-    message: DueMessage
-    outcome: str
-    attempted_at: datetime
-    detail: str | None = None
-    retry_after: float | None = None
-    telegram_message_id: int | None = None
-    finished_at: datetime | None = None
 
 
 @dataclass
@@ -280,7 +63,7 @@ class _State:
     heap: list[tuple[float, int, DueMessage]] = field(default_factory=list)
     claimed: set[int] = field(default_factory=set)
     in_flight: set[asyncio.Task[None]] = field(default_factory=set)
-    outcomes: list[_Outcome] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
 
 
 class OutboxSender:
@@ -314,7 +97,16 @@ class OutboxSender:
         self._task: asyncio.Task[None] | None = None
         self._next_refill = 0.0
         self._next_progress = 0.0
-        self._report_texts: dict[int, str] = {}
+        self._progress = ProgressReporter(
+            bot,
+            sessionmaker,
+            i18n,
+            self._pacer,
+            self._seconds,
+            self._clock.now,
+            request_timeout=self.options.request_timeout,
+            default_locale=default_locale,
+        )
 
     # -- control ------------------------------------------------------------------------------
     def wake(self) -> None:
@@ -362,7 +154,7 @@ class OutboxSender:
             await self._pump(until_idle=True)
         finally:
             await self._finish_in_flight(cancel=True)
-        await self._report_progress()
+        await self._progress.report()
 
     async def drain_once(self) -> int:
         """Try every message due now (one batch) once, within the limits; returns how many
@@ -386,7 +178,7 @@ class OutboxSender:
             now = self._seconds()
             if now >= self._next_progress:
                 self._next_progress = now + self.options.progress_interval
-                await self._report_progress()
+                await self._progress.report()
                 self._pacer.forget_old()
             if len(state.heap) < self.options.batch_size // 2 and now >= self._next_refill:
                 wakes = self._wakes
@@ -496,9 +288,9 @@ class OutboxSender:
         self._state.outcomes.append(result)
         asyncio.get_running_loop().call_soon(self._schedule_record)
 
-    async def _attempt(self, message: DueMessage, attempted_at: datetime) -> _Outcome:
-        def outcome(kind: str, detail: str | None = None, **extra: Any) -> _Outcome:
-            return _Outcome(message, kind, attempted_at, _short(detail), **extra)
+    async def _attempt(self, message: DueMessage, attempted_at: datetime) -> Outcome:
+        def outcome(kind: str, detail: str | None = None, **extra: Any) -> Outcome:
+            return Outcome(message, kind, attempted_at, _short(detail), **extra)
 
         try:
             method = build_method(
@@ -549,7 +341,7 @@ class OutboxSender:
                 self._state.claimed.discard(result.message.id)
             self._wake.set()
 
-    async def _write(self, batch: list[_Outcome]) -> None:
+    async def _write(self, batch: list[Outcome]) -> None:
         now = self._clock.now()
         attempts: list[dict[str, Any]] = []
         changes: list[dict[str, Any]] = []
@@ -565,7 +357,7 @@ class OutboxSender:
                     "at": result.attempted_at,
                 }
             )
-            changes.append(self._change_for(result, now))
+            changes.append(row_change(result, now, self.options))
             if result.outcome == "blocked":
                 blocked.add(message.chat_id)
             elif changes[-1]["status"] == "failed":
@@ -597,41 +389,6 @@ class OutboxSender:
         state.heap = kept
         heapq.heapify(state.heap)
 
-    def _change_for(self, result: _Outcome, now: datetime) -> dict[str, Any]:
-        """The row's new values after an attempt."""
-        message = result.message
-        change: dict[str, Any] = {
-            "id": message.id,
-            "status": "queued",
-            "attempts": message.attempts + 1,
-            "next_attempt_at": now,
-            "sent_at": None,
-            "telegram_message_id": None,
-            "last_error": result.outcome if result.outcome != "sent" else None,
-        }
-        if result.outcome == "sent":
-            change.update(
-                status="sent",
-                sent_at=result.finished_at or now,
-                telegram_message_id=result.telegram_message_id,
-            )
-        elif result.outcome == "blocked":
-            change["status"] = "blocked"
-        elif result.outcome == "bad_request":
-            change["status"] = "failed"
-        elif result.outcome == "retry_after":
-            # Flow control, not the message's fault: it does not count as a failed attempt.
-            change["attempts"] = message.attempts
-            change["next_attempt_at"] = now + timedelta(seconds=result.retry_after or 1)
-        elif change["attempts"] >= self.options.max_attempts:
-            change["status"] = "failed"
-        else:
-            change["next_attempt_at"] = now + timedelta(seconds=self._backoff(change["attempts"]))
-        return change
-
-    def _backoff(self, attempts: int) -> float:
-        return min(self.options.backoff_base * 2 ** (attempts - 1), self.options.backoff_max)
-
     async def _finish_in_flight(self, *, cancel: bool) -> None:
         """Wait for (or cancel) the sends in flight, then record every outcome there is."""
         while self._state.in_flight:
@@ -647,49 +404,6 @@ class OutboxSender:
         for _ready, message_id, _message in self._state.heap:
             self._state.claimed.discard(message_id)
         self._state.heap.clear()
-
-    # -- progress -----------------------------------------------------------------------------
-    async def _report_progress(self) -> None:
-        """Edit each running campaign's progress message (when its text changed), and write
-        the final report of those with nothing queued any more."""
-        async with self._sessionmaker() as session:
-            campaigns = await outbox.unfinished_campaigns(session)
-            for campaign in campaigns:
-                assert campaign.id is not None
-                counts = await outbox.count_by_status(session, campaign.id)
-                final = counts.get("queued", 0) == 0
-                if campaign.report_chat_id and campaign.report_message_id:
-                    locale = campaign.report_locale or self._default_locale
-                    with self._i18n.context(), self._i18n.use_locale(locale):
-                        text = progress_text(counts, campaign.total, locale, final=final)
-                    if self._report_texts.get(campaign.id) != text:
-                        await self._edit_report(
-                            campaign.report_chat_id, campaign.report_message_id, text
-                        )
-                        self._report_texts[campaign.id] = text
-                if final:
-                    await outbox.finish_campaign(session, campaign.id, now=self._clock.now())
-                    self._report_texts.pop(campaign.id, None)
-                    logger.info("campaign %s finished: %s", campaign.id, counts)
-            await session.commit()
-
-    async def _edit_report(self, chat_id: int, message_id: int, text: str) -> None:
-        await self._pacer.take()
-        try:
-            await self.bot.edit_message_text(
-                text=text,
-                chat_id=chat_id,
-                message_id=message_id,
-                request_timeout=int(self.options.request_timeout),
-            )
-        except TelegramRetryAfter as error:
-            self._pacer.pause(self._seconds() + error.retry_after)
-        except TelegramAPIError as error:
-            logger.warning(
-                "could not update the progress message in chat %s: %s",
-                chat_id,
-                type(error).__name__,
-            )
 
 
 def create_sender(

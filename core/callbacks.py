@@ -9,11 +9,23 @@ from aiogram.filters.callback_data import CallbackData
 from core.config import SUPPORTED_LOCALES
 from core.event_wizard import ALL_STEPS as EVENT_WIZARD_STEPS
 from core.inputs import DbId, OptionalDbId, Page, Token, Version, one_of
-from core.pitch_rules import STATUSES
+from core.pitch_rules import STATUSES, STEPS, SUMMARY
 
 MENU_ACTIONS = ("pitch", "events", "subscriptions", "language", "about", "menu")
 EVENT_ACTIONS = ("details", "going", "not_going", "ics", "unsubscribe")
 SUBSCRIPTION_ACTIONS = ("kind", "area", "all", "reminders", "digest", "save", "cancel")
+PITCH_STEPS = (*STEPS, SUMMARY)
+PITCH_ACTIONS = (
+    # on every step: navigation and the cancel question, the resume offer
+    "back", "cancel", "discard", "keep", "resume", "restart",
+    # idea, where, theme, support, who
+    "next", "area", "page", "areas", "hood", "wholearea", "city", "locate",
+    "theme", "toggle", "done", "kind",
+    # contact and consent
+    "chat", "phone", "email", "contact", "yes", "no",
+    # the summary and its edit menu
+    "submit", "edit", "field", "summary",
+)  # fmt: skip
 # The staff's event journeys: the wizard's steps, the edit's and the announcement's.
 EVENT_ADMIN_STEPS = (*EVENT_WIZARD_STEPS, "field", "value", "text", "audience", "confirm")
 EVENT_ADMIN_ACTIONS = (
@@ -41,11 +53,18 @@ class GroupLanguageCB(CallbackData, prefix="glang"):
 
 class PitchCB(CallbackData, prefix="p"):
     """A button of the pitch journey. `step` is the draft's step when the button was shown:
-    a press on a button of another step is refused as stale."""
+    a press on a button of another step is refused as stale. `value` is a code of the city's
+    data, a step, or an area and a page of its neighbourhoods ('innerstaden.1')."""
 
-    step: Token
-    action: Token
+    step: one_of(*PITCH_STEPS)  # type: ignore[valid-type]
+    action: one_of(*PITCH_ACTIONS)  # type: ignore[valid-type]
     value: Token = ""
+
+
+class MyPitchesCB(CallbackData, prefix="mp"):
+    """A page of the resident's own pitches (/mypitches)."""
+
+    page: Page
 
 
 class InboxCB(CallbackData, prefix="ib"):

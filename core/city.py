@@ -196,18 +196,7 @@ class _Parser:
         )
         area_codes = {area.code for area in areas}
 
-        neighbourhoods: list[Neighbourhood] = []
-        for code, where, entry in self._entries(
-            document, "neighbourhoods", "neighbourhood", {"area", "lat", "lon"}
-        ):
-            area = self._string(entry, "area", where)
-            if area not in area_codes:
-                self._fail(where, f"area {area!r} is not one of the areas")
-            lat = self._number(entry, "lat", where, -90.0, 90.0)
-            lon = self._number(entry, "lon", where, -180.0, 180.0)
-            if not bounds.contains(lat, lon):
-                self._fail(where, f"centre ({lat}, {lon}) is outside the city bounds")
-            neighbourhoods.append(Neighbourhood(code, self._names(entry, where), area, lat, lon))
+        neighbourhoods = self._neighbourhoods(document, area_codes, bounds)
 
         themes = tuple(
             Theme(code, self._names(entry, where), self._string(entry, "emoji", where))
@@ -220,6 +209,40 @@ class _Parser:
             for code, where, entry in self._entries(document, "support", "support option", set())
         )
 
+        incubators = self._incubators(document, area_codes, theme_codes)
+
+        return CityData(
+            code=city_code,
+            names=city_names,
+            bounds=bounds,
+            areas=areas,
+            neighbourhoods=neighbourhoods,
+            themes=themes,
+            support_options=support_options,
+            incubators=incubators,
+            checksum=checksum,
+        )
+
+    def _neighbourhoods(
+        self, document: dict[str, Any], area_codes: set[str], bounds: Bounds
+    ) -> tuple[Neighbourhood, ...]:
+        neighbourhoods: list[Neighbourhood] = []
+        for code, where, entry in self._entries(
+            document, "neighbourhoods", "neighbourhood", {"area", "lat", "lon"}
+        ):
+            area = self._string(entry, "area", where)
+            if area not in area_codes:
+                self._fail(where, f"area {area!r} is not one of the areas")
+            lat = self._number(entry, "lat", where, -90.0, 90.0)
+            lon = self._number(entry, "lon", where, -180.0, 180.0)
+            if not bounds.contains(lat, lon):
+                self._fail(where, f"centre ({lat}, {lon}) is outside the city bounds")
+            neighbourhoods.append(Neighbourhood(code, self._names(entry, where), area, lat, lon))
+        return tuple(neighbourhoods)
+
+    def _incubators(
+        self, document: dict[str, Any], area_codes: set[str], theme_codes: set[str]
+    ) -> tuple[Incubator, ...]:
         incubators: list[Incubator] = []
         fallback: str | None = None
         for code, where, entry in self._entries(
@@ -243,18 +266,7 @@ class _Parser:
             )
         if fallback is None:
             self._fail("incubators", "no fallback incubator (exactly one needs fallback = true)")
-
-        return CityData(
-            code=city_code,
-            names=city_names,
-            bounds=bounds,
-            areas=areas,
-            neighbourhoods=tuple(neighbourhoods),
-            themes=themes,
-            support_options=support_options,
-            incubators=tuple(incubators),
-            checksum=checksum,
-        )
+        return tuple(incubators)
 
     def _entries(
         self, document: dict[str, Any], key: str, kind: str, fields: set[str]

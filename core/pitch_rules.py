@@ -6,7 +6,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from core.text_input import visible_text
+from core.city import CityData
+from core.inputs import read_int
+from core.text_input import is_invisible, visible_text
 
 # The steps a resident sees, in order ("step N of M"); the summary comes after them.
 STEPS: tuple[str, ...] = ("title", "need", "idea", "where", "theme", "support", "who", "contact")
@@ -17,8 +19,27 @@ TITLE_MAX = 80
 NEED_MAX = 1000
 IDEA_MAX = 2000
 NAME_MAX = 100
+EMAIL_MAX = 254
 MEDIA_MAX = 5
 DRAFT_MAX_AGE_DAYS = 30
+
+NEIGHBOURHOODS_PER_PAGE = 8
+MY_PITCHES_PER_PAGE = 5
+
+# The buttons each step's messages carry; the cancel question and the resume offer can be
+# shown on any step. A button its step does not offer is refused like a stale one.
+ANY_STEP_ACTIONS = frozenset({"cancel", "discard", "keep", "resume", "restart"})
+STEP_ACTIONS: dict[str, frozenset[str]] = {
+    "title": frozenset(),
+    "need": frozenset({"back"}),
+    "idea": frozenset({"back", "next"}),
+    "where": frozenset({"back", "area", "page", "areas", "hood", "wholearea", "city", "locate"}),
+    "theme": frozenset({"back", "theme"}),
+    "support": frozenset({"back", "toggle", "done"}),
+    "who": frozenset({"back", "kind", "done"}),
+    "contact": frozenset({"back", "chat", "phone", "email", "contact", "yes", "no"}),
+    SUMMARY: frozenset({"submit", "edit", "field", "summary"}),
+}
 
 SUBMITTER_KINDS: tuple[str, ...] = ("resident", "group", "association", "company")
 STATUSES: tuple[str, ...] = ("received", "in_review", "needs_info", "accepted", "declined")
@@ -29,8 +50,14 @@ _EMAIL = re.compile(
 )
 
 
+_PHONE_SEPARATORS = re.compile(r"[ ()-]")
+_PHONE_DIGITS = re.compile(r"[0-9]{4,20}")
+
+
 class InvalidAnswer(ValueError):
-    """An answer the step cannot take; `reason` is 'empty', 'too_long' or 'invalid'."""
+    """An answer the step cannot take; `reason` is 'empty', 'too_long', 'too_many',
+    'not_own', 'invalid_email', 'invalid_phone', 'invalid' (a code or choice that does not
+    exist), 'incomplete', or 'stale' (the draft is at another step, or gone)."""
 
     def __init__(self, reason: str, *, limit: int | None = None, length: int | None = None):
         super().__init__(reason)
@@ -56,6 +83,29 @@ def previous_step(step: str) -> str | None:
     return STEPS[index - 1] if index > 0 else None
 
 
+def button_fits(step: str, action: str) -> bool:
+    """Whether a button with `action` belongs on a message of `step`."""
+    return action in ANY_STEP_ACTIONS or action in STEP_ACTIONS.get(step, frozenset())
+
+
+def page_count(items: int, per_page: int) -> int:
+    """How many pages `items` fill (one page, empty, when there are none)."""
+    return max(1, -(-items // per_page))
+
+
+def read_area_page(value: str, city: CityData) -> tuple[str, int]:
+    """A button's 'area' or 'area.page' as an area of the city and one of its pages of
+    neighbourhoods; InvalidAnswer for anything else."""
+    area_code, _sep, page_text = value.partition(".")
+    if city.area(area_code) is None:
+        raise InvalidAnswer("invalid")
+    pages = page_count(len(city.neighbourhoods_in(area_code)), NEIGHBOURHOODS_PER_PAGE)
+    page = read_int(page_text or "0", low=0, high=pages - 1)
+    if page is None:
+        raise InvalidAnswer("invalid")
+    return area_code, page
+
+
 def clean_text(text: str | None, *, limit: int) -> str:
     """The answer without invisible characters around it, or InvalidAnswer ('empty' when
     nothing in it is visible)."""
@@ -67,13 +117,31 @@ def clean_text(text: str | None, *, limit: int) -> str:
     return value
 
 
+def clean_caption(text: str | None) -> str | None:
+    """A photo's or voice note's caption as the idea's text; None when nothing in it is
+    visible (the attachment alone is the answer)."""
+    if not visible_text(text):
+        return None
+    return clean_text(text, limit=IDEA_MAX)
+
+
 def clean_email(text: str | None) -> str:
     value = visible_text(text)
     if not value:
         raise InvalidAnswer("empty")
-    if len(value) > 254 or not _EMAIL.match(value):
-        raise InvalidAnswer("invalid")
+    if len(value) > EMAIL_MAX or not _EMAIL.match(value) or any(map(is_invisible, value)):
+        raise InvalidAnswer("invalid_email")
     return value
+
+
+def clean_phone(text: str | None) -> str:
+    """A number as Telegram shares it ('46701234567', '+46 70-123 45 67') in the form
+    '+46701234567'; InvalidAnswer('invalid_phone') for anything else."""
+    value = visible_text(text)
+    digits = _PHONE_SEPARATORS.sub("", value.removeprefix("+"))
+    if not _PHONE_DIGITS.fullmatch(digits):
+        raise InvalidAnswer("invalid_phone")
+    return f"+{digits}"
 
 
 def format_reference(year: int, number: int) -> str:

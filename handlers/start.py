@@ -12,14 +12,14 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.callbacks import MENU_ACTIONS, MenuCB
+from core.callbacks import MenuCB
 from core.city import CityData
 from core.config import Settings
 from core.deeplinks import parse_start_payload
 from core.services import pitching, users
 from handlers.events import open_subscription, send_event_details
 from handlers.keyboards import back_to_menu_keyboard, language_keyboard, main_menu_keyboard
-from handlers.pitch import begin_pitch
+from handlers.pitch.flow import begin_pitch
 from handlers.texts import about_text, menu_prompt
 from storage.models import User
 
@@ -104,31 +104,34 @@ async def cmd_menu(message: Message, state: FSMContext) -> None:
     await message.answer(menu_prompt(), reply_markup=main_menu_keyboard())
 
 
-async def on_menu_button(
+async def on_menu_pitch(
     callback: CallbackQuery,
-    callback_data: MenuCB,
     state: FSMContext,
     session: AsyncSession,
     user: User,
     city: CityData,
 ) -> None:
     await callback.answer()
-    action = callback_data.action
-    if action == "pitch" and isinstance(callback.message, Message):
+    if isinstance(callback.message, Message):
         await begin_pitch(callback.message, state, session, user, city)
-    elif action == "language":
-        await callback.message.answer(  # type: ignore[union-attr]
-            _("Which language would you like me to use?"),
-            reply_markup=language_keyboard(user.locale),
-        )
-    elif action == "about":
-        await callback.message.answer(  # type: ignore[union-attr]
-            about_text(), reply_markup=back_to_menu_keyboard()
-        )
-    else:  # "menu", or a button this version no longer has
-        await callback.message.answer(  # type: ignore[union-attr]
-            menu_prompt(), reply_markup=main_menu_keyboard()
-        )
+
+
+async def on_menu_language(callback: CallbackQuery, user: User) -> None:
+    await callback.answer()
+    await callback.message.answer(  # type: ignore[union-attr]
+        _("Which language would you like me to use?"),
+        reply_markup=language_keyboard(user.locale),
+    )
+
+
+async def on_menu_about(callback: CallbackQuery) -> None:
+    await callback.answer()
+    await callback.message.answer(about_text(), reply_markup=back_to_menu_keyboard())  # type: ignore[union-attr]
+
+
+async def on_menu_menu(callback: CallbackQuery) -> None:
+    await callback.answer()
+    await callback.message.answer(menu_prompt(), reply_markup=main_menu_keyboard())  # type: ignore[union-attr]
 
 
 def create_router() -> Router:
@@ -139,5 +142,8 @@ def create_router() -> Router:
     router.message.register(cmd_help, Command("help"))
     router.message.register(cmd_privacy, Command("privacy", "about"))
     router.message.register(cmd_menu, Command("menu", "cancel"))
-    router.callback_query.register(on_menu_button, MenuCB.filter(F.action.in_(MENU_ACTIONS)))
+    router.callback_query.register(on_menu_pitch, MenuCB.filter(F.action == "pitch"))
+    router.callback_query.register(on_menu_language, MenuCB.filter(F.action == "language"))
+    router.callback_query.register(on_menu_about, MenuCB.filter(F.action == "about"))
+    router.callback_query.register(on_menu_menu, MenuCB.filter(F.action == "menu"))
     return router

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Pitch, PitchDraft, ReferenceCounter
@@ -18,6 +18,18 @@ async def get_draft(session: AsyncSession, user_id: int) -> PitchDraft | None:
 
 async def delete_draft(session: AsyncSession, user_id: int) -> None:
     await session.execute(delete(PitchDraft).where(PitchDraft.user_id == user_id))
+
+
+async def claim_draft(session: AsyncSession, user_id: int, updated_at: datetime) -> bool:
+    """Delete the draft as it was read (its `updated_at`); False when it has gone or
+    changed since: another transaction got there first."""
+    result = await session.execute(
+        delete(PitchDraft).where(
+            PitchDraft.user_id == user_id,  # type: ignore[arg-type]
+            PitchDraft.updated_at == updated_at,  # type: ignore[arg-type]
+        )
+    )
+    return (result.rowcount or 0) == 1
 
 
 async def delete_drafts_untouched_since(session: AsyncSession, cutoff: datetime) -> int:
@@ -49,11 +61,22 @@ async def add_pitch(session: AsyncSession, pitch: Pitch) -> Pitch:
     return pitch
 
 
-async def pitches_of_user(session: AsyncSession, user_id: int, limit: int = 20) -> Sequence[Pitch]:
+async def count_pitches_of_user(session: AsyncSession, user_id: int) -> int:
+    result = await session.execute(
+        select(func.count()).select_from(Pitch).where(Pitch.user_id == user_id)
+    )
+    return int(result.scalar_one())
+
+
+async def pitches_of_user(
+    session: AsyncSession, user_id: int, *, offset: int = 0, limit: int = 20
+) -> Sequence[Pitch]:
+    """One resident's pitches, newest first."""
     result = await session.execute(
         select(Pitch)
         .where(Pitch.user_id == user_id)
         .order_by(Pitch.submitted_at.desc(), Pitch.id.desc())  # type: ignore[union-attr]
+        .offset(offset)
         .limit(limit)
     )
     return result.scalars().all()

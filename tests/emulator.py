@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import ipaddress
 import json
 import logging
 import re
@@ -17,8 +18,7 @@ import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiohttp import web
@@ -178,8 +178,36 @@ def _utf16_len(text: str) -> int:
 # --------------------------------------------------------------------------------------------
 # Telegram HTML parse mode
 # --------------------------------------------------------------------------------------------
+#
+# A byte-level scanner that follows tdlib's parse_html (td/telegram/MessageEntity.cpp), which
+# is what the Bot API server runs for parse_mode=HTML, together with the link checks it calls
+# (LinkManager::get_link_user_id, LinkManager::get_checked_link and td::parse_url). It works on
+# the UTF-8 bytes like tdlib does, so that error texts and byte offsets are Telegram's own.
+# What Telegram does afterwards to every formatted text (trimming, dropping entities that may
+# not nest) is not modelled here.
 
-_HTML_ENTITY_TYPES = {
+# Tags Telegram knows; any other start tag is refused (there is no <br>, <p>, <div>, ...).
+_HTML_TAGS = frozenset(
+    {
+        "a",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "s",
+        "strike",
+        "del",
+        "u",
+        "ins",
+        "tg-spoiler",
+        "tg-emoji",
+        "span",
+        "pre",
+        "code",
+        "blockquote",
+    }
+)
+_SIMPLE_TAGS = {
     "b": "bold",
     "strong": "bold",
     "i": "italic",
@@ -189,220 +217,542 @@ _HTML_ENTITY_TYPES = {
     "s": "strikethrough",
     "strike": "strikethrough",
     "del": "strikethrough",
-    "span": "spoiler",
     "tg-spoiler": "spoiler",
-    "a": "text_link",
-    "code": "code",
-    "pre": "pre",
-    "blockquote": "blockquote",
-    "tg-emoji": "custom_emoji",
+    "span": "spoiler",
 }
-_NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
-_ESCAPES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+# tdlib's MessageEntity::get_type_priority: orders entities that share offset and length.
+_ENTITY_PRIORITY = {
+    "bold": 90,
+    "italic": 91,
+    "code": 20,
+    "pre": 11,
+    "pre_code": 10,
+    "text_link": 49,
+    "text_mention": 49,
+    "underline": 92,
+    "strikethrough": 93,
+    "blockquote": 0,
+    "spoiler": 94,
+    "custom_emoji": 99,
+    "expandable_blockquote": 0,
+}
+_SPACE = frozenset(b" \t\r\n\x00\x0b")  # td::is_space; the NUL that ends a C string counts
+_LT, _GT, _AMP, _SLASH, _EQ, _SEMI = b"<>&/=;"
+_QUOTES = frozenset(b"\"'")
+_ATTR_NAME_END = _SPACE | frozenset(b"=>/\"'")
+_URL_PART_CHARS = frozenset(b".-_!$,~*'();&+=")
+_MAX_USER_ID = (1 << 40) - 1
+_SURROGATES_ERROR = (
+    "Text contains invalid Unicode characters after decoding HTML entities, check for "
+    "unmatched surrogate code units"
+)
 
 
 class HtmlParseError(ValueError):
-    """Telegram would answer "Bad Request: can't parse entities: <message>"."""
+    """Telegram would answer "Bad Request: can't parse entities: <message>".
+
+    ``telegram`` is False for the emulator's own strict checks: text that Telegram accepts
+    but that shows the bot forgot to escape something (see :func:`parse_telegram_html`).
+    """
+
+    def __init__(self, message: str, *, telegram: bool = True) -> None:
+        super().__init__(message)
+        self.telegram = telegram
+
+
+def _is_alpha(c: int) -> bool:
+    return 0x61 <= (c | 0x20) <= 0x7A
+
+
+def _is_digit(c: int) -> bool:
+    return 0x30 <= c <= 0x39
+
+
+def _is_alnum(c: int) -> bool:
+    return _is_alpha(c) or _is_digit(c)
+
+
+def _is_hex_digit(c: int) -> bool:
+    return _is_digit(c) or 0x61 <= (c | 0x20) <= 0x66
+
+
+def _at(data: bytes, index: int) -> int:
+    """The byte at ``index``, or the terminating NUL past the end (as in a C string)."""
+    return data[index] if index < len(data) else 0
+
+
+def _utf8(data: bytes) -> str:
+    return data.decode("utf-8", "surrogatepass")
+
+
+def _to_integer_safe(data: bytes, bits: int) -> int | None:
+    """td::to_integer_safe: a signed integer written exactly as it would be printed."""
+    if not re.fullmatch(rb"-?[0-9]+", data):
+        return None
+    value = int(data)
+    if str(value).encode() != data or not -(1 << (bits - 1)) <= value < 1 << (bits - 1):
+        return None
+    return value
+
+
+def _decode_html_entity(data: bytes, pos: int) -> tuple[int, int]:
+    """tdlib's decode_html_entity for the '&' at ``pos``: (code point, end), or (0, pos).
+
+    Only &lt; &gt; &amp; &quot; (case-sensitive) and numeric references are decoded, the ';'
+    is optional, and anything else is left as text."""
+    end = pos + 1
+    code = 0
+    if _at(data, pos + 1) == ord("#"):
+        end += 1
+        if _at(data, pos + 2) == ord("x"):
+            end += 1
+            while _is_hex_digit(_at(data, end)):
+                code = code * 16 + int(chr(data[end]), 16)
+                end += 1
+        else:
+            while _is_digit(_at(data, end)):
+                code = code * 10 + data[end] - 0x30
+                end += 1
+        if code == 0 or code >= 0x10FFFF or end - pos >= 10:
+            return 0, pos
+    else:
+        while _is_alpha(_at(data, end)):
+            end += 1
+        named = {b"lt": 0x3C, b"gt": 0x3E, b"amp": 0x26, b"quot": 0x22}
+        code = named.get(data[pos + 1 : end], 0)
+        if not code:
+            return 0, pos
+    if _at(data, end) == _SEMI:
+        end += 1
+    return code, end
+
+
+@dataclass
+class _Url:
+    """td::HttpUrl."""
+
+    https: bool
+    userinfo: bytes
+    host: bytes
+    is_ipv6: bool
+    specified_port: int
+    query: bytes
+
+    def get_url(self) -> bytes:
+        url = b"https://" if self.https else b"http://"
+        if self.userinfo:
+            url += self.userinfo + b"@"
+        url += self.host
+        if self.specified_port > 0:
+            url += b":%d" % self.specified_port
+        return url + self.query
+
+
+def _url_part_ok(part: bytes, *, allow_colon: bool) -> bool:
+    index = 0
+    while index < len(part):
+        c = part[index]
+        if _is_alnum(c) or c in _URL_PART_CHARS or (allow_colon and c == ord(":")):
+            index += 1
+            continue
+        if c == ord("%"):
+            if _is_hex_digit(_at(part, index + 1)) and _is_hex_digit(_at(part, index + 2)):
+                index += 3
+                continue
+            return False
+        if c < 128:
+            return False
+        index += 1  # plain UTF-8 is allowed
+    return True
+
+
+def _parse_url(url: bytes) -> _Url | None:
+    """td::parse_url with HTTP as the default protocol; None where tdlib returns an error."""
+    cut = 0
+    while cut < len(url) and url[cut] not in b":/?#@[]":
+        cut += 1
+    https = False
+    if url[cut : cut + 3] == b"://":
+        scheme = url[:cut].lower()
+        if scheme not in (b"http", b"https"):
+            return None
+        https = scheme == b"https"
+        url = url[cut + 3 :]
+    cut = 0
+    while cut < len(url) and url[cut] not in b"/?#":
+        cut += 1
+    userinfo_host_port, query = url[:cut], url[cut:]
+
+    port = 0
+    colon = len(userinfo_host_port) - 1
+    while colon > 0 and userinfo_host_port[colon] not in b":]@":
+        colon -= 1
+    userinfo_host = userinfo_host_port
+    if colon > 0 and userinfo_host_port[colon] == ord(":"):
+        port_text = userinfo_host_port[colon + 1 :]
+        while len(port_text) > 1 and port_text[0] == ord("0"):
+            port_text = port_text[1:]
+        number = _to_integer_safe(port_text, 32)
+        port = number or -1  # no number, or 0, is a wrong port
+        userinfo_host = userinfo_host_port[:colon]
+    if not 0 <= port <= 65535:
+        return None
+
+    at_pos = userinfo_host.rfind(b"@")
+    userinfo = userinfo_host[:at_pos] if at_pos >= 0 else b""
+    host = userinfo_host[at_pos + 1 :]
+    is_ipv6 = False
+    if host[:1] == b"[" and host[-1:] == b"]":
+        try:
+            ipaddress.IPv6Address(host[1:-1].decode("ascii"))
+        except ValueError:
+            return None
+        is_ipv6 = True
+    if not host or host == b".":
+        return None
+
+    query = query.rstrip(bytes(_SPACE)) or b"/"
+    query_bytes = bytearray() if query[:1] == b"/" else bytearray(b"/")
+    for c in query:
+        query_bytes += b"%%%02X" % c if c <= 0x20 else bytes((c,))
+
+    host = host.lower()
+    if is_ipv6:
+        if any(c not in b":0123456789abcdef." for c in host[1:-1]):
+            return None
+    elif not _url_part_ok(host, allow_colon=False) or not _url_part_ok(userinfo, allow_colon=True):
+        return None
+    return _Url(https, userinfo, host, is_ipv6, port, bytes(query_bytes))
+
+
+def _checked_link(link: bytes) -> bytes | None:
+    """LinkManager::get_checked_link: the URL Telegram keeps for a text link, or None when it
+    drops the link (the text is then shown without it, and no error is given)."""
+    scheme = b""
+    for prefix in (b"tg", b"ton", b"tonsite"):
+        if link[: len(prefix) + 1].lower() == prefix + b":":
+            scheme, link = prefix, link[len(prefix) + 1 :]
+            break
+    if scheme and link.startswith(b"//"):
+        link = link[2:]
+    url = _parse_url(link)
+    if url is None:
+        return None
+    if scheme:
+        if (
+            link[:7].lower() == b"http://"
+            or url.https
+            or url.userinfo
+            or url.specified_port
+            or url.is_ipv6
+        ):
+            return None
+        query = url.query[1:] if url.query[1:2] == b"?" else url.query
+        for c in url.host:
+            if not (_is_alnum(c) or c in b"-_" or (scheme == b"tonsite" and c == ord("."))):
+                return None
+        return scheme + b"://" + url.host + query
+    if b"." not in url.host and not url.is_ipv6:
+        return None
+    return url.get_url()
+
+
+def _link_user_id(link: bytes) -> int | None:
+    """LinkManager::get_link_user_id: the user a tg://user?id=... link mentions."""
+    rest = link.lower()
+    if not rest.startswith(b"tg:"):
+        return None
+    rest = rest[3:]
+    rest = rest.removeprefix(b"//")
+    if not rest.startswith(b"user"):
+        return None
+    rest = rest[4:].removeprefix(b"/")
+    if not rest.startswith(b"?"):
+        return None
+    rest = rest[1:].split(b"#", 1)[0]
+    for parameter in rest.split(b"&") if rest else []:
+        key, _, value = parameter.partition(b"=")
+        if key == b"id":
+            user_id = _to_integer_safe(value, 64)
+            return user_id if user_id is not None and 0 < user_id <= _MAX_USER_ID else None
+    return None
 
 
 @dataclass
 class _OpenTag:
     """A start tag waiting for its end tag."""
 
-    tag: str
-    attrs: dict[str, str | None]
+    name: str
+    argument: bytes
+    offset: int  # in UTF-16 code units of the plain text
+    result_pos: int  # in bytes of the plain text
+    source_pos: int  # byte offset of the '<'
+
+
+@dataclass
+class _Entity:
+    kind: str
     offset: int
-    language: str | None = None
+    length: int
+    argument: str = ""
 
 
-class _TelegramHtmlParser(HTMLParser):
-    """Validates Telegram HTML and produces the plain text and its entities."""
+class _TelegramHtmlParser:
+    """tdlib's parse_html: validates Telegram HTML, producing plain text and entities."""
 
     def __init__(self, source: str, *, strict: bool) -> None:
-        super().__init__(convert_charrefs=False)
-        self.source = source
+        self.data = source.encode("utf-8", "surrogatepass")
         self.strict = strict
-        self._line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
-        self._cursor = 0
-        self._parts: list[str] = []
-        self._length = 0
-        self._stack: list[_OpenTag] = []
-        self._entities: list[JsonDict] = []
+        self.lint: tuple[int, str] | None = None
 
-    # -- helpers ------------------------------------------------------------------------------
-    def _offset(self) -> int:
-        line, col = self.getpos()
-        return self._line_starts[line - 1] + col
+    # -- strict checks (not Telegram's) ------------------------------------------------------
+    def _note(self, offset: int, message: str) -> None:
+        """Remember the first thing Telegram accepts but a careful bot would not send."""
+        if self.lint is None or offset < self.lint[0]:
+            self.lint = (offset, message)
 
-    def _bytes(self, offset: int) -> int:
-        return len(self.source[:offset].encode())
+    def _note_reference(self, pos: int, end: int) -> None:
+        if self.data[end - 1] != _SEMI:
+            self._note(pos, f"Entity at byte offset {pos} must end with ';'")
 
-    def _fail(self, message: str) -> NoReturn:
-        raise HtmlParseError(message)
+    def _note_ampersand(self, pos: int) -> None:
+        self._note(pos, f'Unescaped "&" at byte offset {pos}: write it as &amp;')
 
-    def _unescaped(self, char: str, offset: int) -> NoReturn:
-        self._fail(
-            f'Unescaped "{char}" at byte offset {self._bytes(offset)}: '
-            f"write it as {_ESCAPES[char]}"
-        )
-
-    def _advance(self, start: int, end: int) -> None:
-        if start > self._cursor:
-            self._check_gap(self._cursor, start)
-        self._cursor = max(self._cursor, end)
-
-    def _check_gap(self, start: int, end: int) -> None:
-        gap = self.source[start:end]
-        for index, char in enumerate(gap):
-            if char == "<" or (self.strict and char in "&>"):
-                self._unescaped(char, start + index)
-        if not self.strict:
-            self._append(gap)
-            return
-        self._fail(f"Can't parse {gap!r} at byte offset {self._bytes(start)}")
-
-    def _append(self, text: str) -> None:
-        self._parts.append(text)
-        self._length += _utf16_len(text)
-
-    def _ref_end(self, start: int, prefix_len: int, name: str) -> int:
-        end = start + prefix_len + len(name)
-        if self.source.startswith(";", end):
-            return end + 1
-        if self.strict:
-            self._fail(f"Entity at byte offset {self._bytes(start)} must end with ';'")
-        return end
-
-    # -- HTMLParser callbacks -----------------------------------------------------------------
-    def handle_data(self, data: str) -> None:
-        """Plain text: must not contain unescaped special characters."""
-        start = self._offset()
-        self._advance(start, start + len(data))
-        for index, char in enumerate(data):
-            if char == "<" or (self.strict and char in "&>"):
-                self._unescaped(char, start + index)
-        self._append(data)
-
-    def handle_entityref(self, name: str) -> None:
-        """``&name;``: only lt, gt, amp and quot are supported."""
-        start = self._offset()
-        end = self._ref_end(start, 1, name)
-        self._advance(start, end)
-        if name in _NAMED_ENTITIES:
-            self._append(_NAMED_ENTITIES[name])
-        elif self.strict:
-            self._unescaped("&", start)
-        else:
-            self._append(self.source[start:end])
-
-    def handle_charref(self, name: str) -> None:
-        """``&#NN;`` / ``&#xNN;`` numeric references."""
-        start = self._offset()
-        self._advance(start, self._ref_end(start, 2, name))
-        try:
-            code = int(name[1:], 16) if name[:1] in "xX" else int(name)
-            char = chr(code)
-        except (ValueError, OverflowError):
-            self._fail(
-                f"Invalid character reference &#{name}; at byte offset {self._bytes(start)}"
-            )
-        self._append(char)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        """Open a supported tag."""
-        start = self._offset()
-        self._advance(start, start + len(self.get_starttag_text() or ""))
-        at = self._bytes(start)
-        attributes = {key.lower(): value for key, value in attrs}
-        if tag not in _HTML_ENTITY_TYPES:
-            self._fail(f'Unsupported start tag "{tag}" at byte offset {at}')
-        if tag == "span" and attributes.get("class") != "tg-spoiler":
-            self._fail(f'Tag "span" must have class "tg-spoiler" at byte offset {at}')
-        if tag == "tg-emoji" and not attributes.get("emoji-id"):
-            self._fail(f'Tag "tg-emoji" must have attribute "emoji-id" at byte offset {at}')
-        self._stack.append(_OpenTag(tag, attributes, self._length))
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        """Self-closing tags are not supported by Telegram."""
-        start = self._offset()
-        self._fail(f'Unsupported start tag "{tag}" at byte offset {self._bytes(start)}')
-
-    def handle_endtag(self, tag: str) -> None:
-        """Close the innermost open tag; it must match."""
-        start = self._offset()
-        self._advance(start, self.source.find(">", start) + 1)
-        at = self._bytes(start)
-        if not self._stack:
-            self._fail(f'Unexpected end tag "{tag}" at byte offset {at}')
-        top = self._stack[-1]
-        if top.tag != tag:
-            self._fail(
-                f'Unmatched end tag at byte offset {at}, expected "</{top.tag}>", found "</{tag}>"'
-            )
-        self._stack.pop()
-        self._add_entity(top)
-
-    def handle_comment(self, data: str) -> None:
-        """Comments are not supported."""
-        self._fail(f"Unsupported comment at byte offset {self._bytes(self._offset())}")
-
-    def handle_decl(self, decl: str) -> None:
-        """Declarations are not supported."""
-        self._fail(f"Unsupported declaration at byte offset {self._bytes(self._offset())}")
-
-    def unknown_decl(self, data: str) -> None:
-        """CDATA and friends are not supported."""
-        self._fail(f"Unsupported declaration at byte offset {self._bytes(self._offset())}")
-
-    def handle_pi(self, data: str) -> None:
-        """Processing instructions are not supported."""
-        self._fail(f"Unsupported tag at byte offset {self._bytes(self._offset())}")
-
-    # -- result -------------------------------------------------------------------------------
-    def _add_entity(self, top: _OpenTag) -> None:
-        length = self._length - top.offset
-        if top.tag == "code" and self._stack and self._stack[-1].tag == "pre":
-            css = top.attrs.get("class") or ""
-            if css.startswith("language-"):
-                self._stack[-1].language = css.removeprefix("language-")
-                return
-        if length == 0:
-            return
-        entity: JsonDict = {
-            "type": _HTML_ENTITY_TYPES[top.tag],
-            "offset": top.offset,
-            "length": length,
-        }
-        if top.tag == "a":
-            href = top.attrs.get("href")
-            if not href:
-                return
-            entity["url"] = href
-        elif top.tag == "pre" and top.language:
-            entity["language"] = top.language
-        elif top.tag == "blockquote" and "expandable" in top.attrs:
-            entity["type"] = "expandable_blockquote"
-        elif top.tag == "tg-emoji":
-            entity["custom_emoji_id"] = top.attrs["emoji-id"]
-        self._entities.append(entity)
-
+    # -- the scanner --------------------------------------------------------------------------
     def run(self) -> tuple[str, list[JsonDict]]:
         """Parse the whole source."""
-        self.feed(self.source)
-        self.close()
-        if self._cursor < len(self.source):
-            self._check_gap(self._cursor, len(self.source))
-        if self._stack:
-            self._fail(f'Can\'t find end tag corresponding to start tag "{self._stack[-1].tag}"')
-        entities = sorted(self._entities, key=lambda e: (e["offset"], -e["length"]))
-        return "".join(self._parts), entities
+        data = self.data
+        result = bytearray()
+        utf16 = 0
+        need_recheck_utf8 = False
+        stack: list[_OpenTag] = []
+        entities: list[_Entity] = []
+        i = 0
+        while i < len(data):
+            c = data[i]
+            if c == _AMP:
+                code, end = _decode_html_entity(data, i)
+                if code:
+                    self._note_reference(i, end)
+                    utf16 += 2 if code > 0xFFFF else 1
+                    need_recheck_utf8 |= 0xD800 <= code <= 0xDFFF
+                    result += chr(code).encode("utf-8", "surrogatepass")
+                    i = end
+                    continue
+                self._note_ampersand(i)
+            if c != _LT:
+                if c == _GT:
+                    self._note(i, f'Unescaped ">" at byte offset {i}: write it as &gt;')
+                if c & 0xC0 != 0x80:  # first byte of a character
+                    utf16 += 2 if c >= 0xF0 else 1
+                result.append(c)
+                i += 1
+                continue
+            begin = i
+            i += 1
+            if _at(data, i) != _SLASH:
+                i, name, argument = self._start_tag(begin, i)
+                stack.append(_OpenTag(name, argument, utf16, len(result), begin))
+            else:
+                i = self._end_tag(begin, i, stack)
+                top = stack.pop()
+                if utf16 > top.offset:
+                    self._add_entity(entities, top, utf16 - top.offset, bytes(result))
+            i += 1  # past the '>'
+        if stack:
+            raise HtmlParseError(
+                f'Can\'t find end tag corresponding to start tag "{stack[-1].name}"'
+            )
+        entities.sort(key=lambda e: (e.offset, -e.length, _ENTITY_PRIORITY[e.kind]))
+        if need_recheck_utf8:
+            try:
+                result.decode("utf-8")
+            except UnicodeDecodeError:
+                raise HtmlParseError(_SURROGATES_ERROR) from None
+        if self.strict and self.lint is not None:
+            raise HtmlParseError(
+                f"{self.lint[1]} (Telegram accepts this; the emulator's strict mode does not)",
+                telegram=False,
+            )
+        return _utf8(bytes(result)), [self._entity_json(e) for e in entities]
+
+    def _start_tag(self, begin: int, i: int) -> tuple[int, str, bytes]:
+        """Read the start tag whose '<' is at ``begin``: the index of its '>', the tag's name
+        and its argument (the attribute value that matters for this tag, if any)."""
+        data = self.data
+        while _at(data, i) not in _SPACE and _at(data, i) != _GT:
+            i += 1
+        if _at(data, i) == 0:
+            raise HtmlParseError(f"Unclosed start tag at byte offset {begin}")
+        name = _utf8(data[begin + 1 : i].lower())
+        if name not in _HTML_TAGS:
+            raise HtmlParseError(f'Unsupported start tag "{name}" at byte offset {begin}')
+        unclosed = f'Unclosed start tag "{name}" at byte offset {begin}'
+        argument = b""
+        while _at(data, i) != _GT:
+            while _at(data, i) != 0 and _at(data, i) in _SPACE:
+                i += 1
+            if _at(data, i) == _GT:
+                break
+            name_begin = i
+            while _at(data, i) not in _ATTR_NAME_END:
+                i += 1
+            attribute = data[name_begin:i]
+            if not attribute:
+                raise HtmlParseError(
+                    f'Empty attribute name in the tag "{name}" at byte offset {begin}'
+                )
+            while _at(data, i) != 0 and _at(data, i) in _SPACE:
+                i += 1
+            if _at(data, i) != _EQ:
+                # An attribute without a value: only <blockquote expandable> means something.
+                if _at(data, i) == 0:
+                    raise HtmlParseError(unclosed)
+                if name == "blockquote" and attribute == b"expandable":
+                    argument = b"1"
+                continue
+            i += 1
+            while _at(data, i) != 0 and _at(data, i) in _SPACE:
+                i += 1
+            if _at(data, i) == 0:
+                raise HtmlParseError(unclosed)
+            if _at(data, i) not in _QUOTES:
+                # A name token: letters, digits, '.' and '-', compared in lower case.
+                token_begin = i
+                while _is_alnum(_at(data, i)) or _at(data, i) in b".-":
+                    i += 1
+                value = data[token_begin:i].lower()
+                if _at(data, i) not in _SPACE and _at(data, i) != _GT:
+                    raise HtmlParseError(
+                        f"Unexpected end of name token at byte offset {token_begin}"
+                    )
+            else:
+                i, value = self._string_literal(i)
+            if _at(data, i) == 0:
+                raise HtmlParseError(f"Unclosed start tag at byte offset {begin}")
+            if name == "a" and attribute == b"href":
+                argument = value
+            elif name == "code" and attribute == b"class" and value.startswith(b"language-"):
+                argument = value[9:]
+            elif name == "span" and attribute == b"class" and value.startswith(b"tg-"):
+                argument = value[3:]
+            elif name == "tg-emoji" and attribute == b"emoji-id":
+                argument = value
+            elif name == "blockquote" and attribute == b"expandable":
+                argument = b"1"
+        if name == "span" and argument != b"spoiler":
+            raise HtmlParseError(f'Tag "span" must have class "tg-spoiler" at byte offset {begin}')
+        return i, name, argument
+
+    def _string_literal(self, i: int) -> tuple[int, bytes]:
+        """A quoted attribute value starting at ``i``; entities in it are decoded. An unclosed
+        quote runs to the end of the text."""
+        data = self.data
+        quote = data[i]
+        i += 1
+        value = bytearray()
+        while _at(data, i) != quote and _at(data, i) != 0:
+            if data[i] == _AMP:
+                code, end = _decode_html_entity(data, i)
+                if code:
+                    self._note_reference(i, end)
+                    value += chr(code).encode("utf-8", "surrogatepass")
+                    i = end
+                    continue
+                self._note_ampersand(i)
+            value.append(data[i])
+            i += 1
+        if _at(data, i) == quote:
+            i += 1
+        return i, bytes(value)
+
+    def _end_tag(self, begin: int, i: int, stack: list[_OpenTag]) -> int:
+        """Check the end tag whose '<' is at ``begin``; returns the index of its '>'."""
+        data = self.data
+        if not stack:
+            raise HtmlParseError(f"Unexpected end tag at byte offset {begin}")
+        while _at(data, i) not in _SPACE and _at(data, i) != _GT:
+            i += 1
+        end_name = _utf8(data[begin + 2 : i].lower())
+        while _at(data, i) in _SPACE and _at(data, i) != 0:
+            i += 1
+        if _at(data, i) != _GT:
+            raise HtmlParseError(f"Unclosed end tag at byte offset {begin}")
+        expected = stack[-1].name
+        if end_name and end_name != expected:
+            raise HtmlParseError(
+                f"Unmatched end tag at byte offset {begin}, "
+                f'expected "</{expected}>", found "</{end_name}>"'
+            )
+        return i
+
+    def _add_entity(
+        self, entities: list[_Entity], top: _OpenTag, length: int, result: bytes
+    ) -> None:
+        """The entity of a closed, non-empty tag."""
+        offset = top.offset
+        last = entities[-1] if entities else None
+        same_span = last is not None and (last.offset, last.length) == (offset, length)
+        if top.name in _SIMPLE_TAGS:
+            entities.append(_Entity(_SIMPLE_TAGS[top.name], offset, length))
+        elif top.name == "tg-emoji":
+            emoji_id = _to_integer_safe(top.argument, 64)
+            if not emoji_id:
+                raise HtmlParseError("Invalid custom emoji identifier specified")
+            entities.append(_Entity("custom_emoji", offset, length, str(emoji_id)))
+        elif top.name == "a":
+            url = top.argument or result[top.result_pos :]
+            user_id = _link_user_id(url)
+            if user_id is not None:
+                entities.append(_Entity("text_mention", offset, length, str(user_id)))
+                return
+            checked = _checked_link(url)
+            if checked is None:
+                self._note(
+                    top.source_pos,
+                    f'Link "{_utf8(url)}" of the tag "a" at byte offset {top.source_pos} is '
+                    "not a URL Telegram accepts: it shows the text without the link",
+                )
+                return
+            entities.append(_Entity("text_link", offset, length, _utf8(checked)))
+        elif top.name == "pre":
+            if same_span and last is not None and last.kind == "code" and last.argument:
+                last.kind = "pre_code"
+            else:
+                entities.append(_Entity("pre", offset, length))
+        elif top.name == "code":
+            if same_span and last is not None and last.kind == "pre" and top.argument:
+                last.kind, last.argument = "pre_code", _utf8(top.argument)
+            else:
+                entities.append(_Entity("code", offset, length, _utf8(top.argument)))
+        elif top.name == "blockquote":
+            kind = "expandable_blockquote" if top.argument else "blockquote"
+            entities.append(_Entity(kind, offset, length))
+
+    @staticmethod
+    def _entity_json(entity: _Entity) -> JsonDict:
+        """The Bot API MessageEntity."""
+        kind = "pre" if entity.kind == "pre_code" else entity.kind
+        result: JsonDict = {"type": kind, "offset": entity.offset, "length": entity.length}
+        if entity.kind == "pre_code":
+            result["language"] = entity.argument
+        elif entity.kind == "text_link":
+            result["url"] = entity.argument
+        elif entity.kind == "text_mention":
+            result["user"] = {"id": int(entity.argument)}
+        elif entity.kind == "custom_emoji":
+            result["custom_emoji_id"] = entity.argument
+        return result
 
 
 def parse_telegram_html(text: str, *, strict: bool = True) -> tuple[str, list[JsonDict]]:
     """Parse Telegram HTML into (plain text, entities); raise HtmlParseError when invalid.
 
-    ``strict`` also rejects raw ``&`` and ``>`` (Telegram tolerates some of those) so that
-    unescaped user input is caught in tests.
+    With ``strict=False`` this accepts and refuses exactly what Telegram does, with its error
+    texts. ``strict`` (the default) also refuses, after Telegram's own checks pass, text that
+    Telegram shows but that points at a missing escape: a raw "&" or ">" in text, a raw "&" in
+    an attribute value, an entity without its ';', and a link Telegram silently drops. Those
+    errors have ``telegram=False``.
     """
     return _TelegramHtmlParser(text, strict=strict).run()
 
@@ -1905,9 +2255,13 @@ class TelegramEmulator:
             return text, entities
         if parse_mode and parse_mode.lower() == "html":
             try:
-                return parse_telegram_html(text, strict=self.strict_html)
+                plain, parsed = parse_telegram_html(text, strict=self.strict_html)
             except HtmlParseError as exc:
                 raise bad_request(f"can't parse entities: {exc}") from None
+            for entity in parsed:
+                if entity["type"] == "text_mention":
+                    entity["user"] = self._user_object(entity["user"]["id"])
+            return plain, parsed
         return text, []
 
     def _markup(self, params: JsonDict) -> JsonDict | None:

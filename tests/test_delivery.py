@@ -16,7 +16,9 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.delivery import DeliveryOptions, OutboxSender, build_method
+from bot.delivery import OutboxSender
+from bot.delivery_outcomes import DeliveryOptions
+from bot.outbox_methods import build_method
 from core.config import ConfigError, load_settings
 from core.languages import create_i18n
 from core.outbox_messages import (

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import io
 import json
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -702,6 +704,26 @@ async def test_latency_and_wait_for(emu: TelegramEmulator, bot: Bot) -> None:
 # --------------------------------------------------------------------------------------------
 # HTML parser
 # --------------------------------------------------------------------------------------------
+# Expected answers are Telegram's: tdlib's parse_html and the cases of its own test suite
+# (test/message_entities.cpp, test/link.cpp), with the texts Telegram gives after
+# "Bad Request: can't parse entities: ".
+
+STADIUM = "🏟 🏟&lt;"  # 13 bytes of UTF-8 before whatever follows: byte offsets are not chars
+
+
+def _telegram(source: str) -> tuple[str, list[tuple[Any, ...]]]:
+    """Parse as Telegram does (no strict checks), entities as tuples."""
+    text, entities = parse_telegram_html(source, strict=False)
+    extra = ("url", "language", "custom_emoji_id", "user")
+    return text, [
+        (e["type"], e["offset"], e["length"], *(e[k] for k in extra if k in e)) for e in entities
+    ]
+
+
+def _refusal(source: str, *, strict: bool = False) -> HtmlParseError:
+    with pytest.raises(HtmlParseError) as info:
+        parse_telegram_html(source, strict=strict)
+    return info.value
 
 
 @pytest.mark.parametrize(
@@ -732,29 +754,253 @@ def test_html_parser_accepts(
 @pytest.mark.parametrize(
     ("source", "error"),
     [
-        ("a & b", 'Unescaped "&"'),
-        ("AT&T", 'Unescaped "&"'),
-        ("a < b", 'Unescaped "<"'),
-        ("1 > 0", 'Unescaped ">"'),
-        ("<div>x</div>", 'Unsupported start tag "div"'),
-        ("<br/>", 'Unsupported start tag "br"'),
-        ("<b>x", "Can't find end tag"),
-        ("x</b>", "Unexpected end tag"),
-        ("<b><i>x</b></i>", 'expected "</i>", found "</b>"'),
-        ("<span>x</span>", 'must have class "tg-spoiler"'),
-        ("&nbsp;", 'Unescaped "&"'),
-        ("<!-- c -->", "Unsupported comment"),
+        ("<div>x</div>", 'Unsupported start tag "div" at byte offset 0'),
+        ("line<br>break", 'Unsupported start tag "br" at byte offset 4'),
+        ("<br/>", 'Unsupported start tag "br/" at byte offset 0'),
+        ("<p>x</p>", 'Unsupported start tag "p" at byte offset 0'),
+        ("<!-- c -->", 'Unsupported start tag "!--" at byte offset 0'),
+        ("a < b", 'Unsupported start tag "" at byte offset 2'),
+        ("Tom & Jerry <3", "Unclosed start tag at byte offset 12"),
+        (STADIUM + "<abacaba", "Unclosed start tag at byte offset 13"),
+        (STADIUM + "<abac aba>", 'Unsupported start tag "abac" at byte offset 13'),
+        (STADIUM + "<abac>", 'Unsupported start tag "abac" at byte offset 13'),
+        (STADIUM + "<i   =aba>", 'Empty attribute name in the tag "i" at byte offset 13'),
+        (STADIUM + "<i    aba>", 'Can\'t find end tag corresponding to start tag "i"'),
+        (STADIUM + "<i    aba", 'Unclosed start tag "i" at byte offset 13'),
+        (STADIUM + "<i    aba  =  ", 'Unclosed start tag "i" at byte offset 13'),
+        (STADIUM + "<i    aba  =  190azAz-.,", "Unexpected end of name token at byte offset 27"),
+        (STADIUM + '<i    aba  =  "&lt;&gt;&quot;>', "Unclosed start tag at byte offset 13"),
+        (STADIUM + "<i    aba  =  '&lt;&gt;&quot;>", "Unclosed start tag at byte offset 13"),
+        (STADIUM + "</", "Unexpected end tag at byte offset 13"),
+        (STADIUM + "<b></b></", "Unexpected end tag at byte offset 20"),
+        ("x</b>", "Unexpected end tag at byte offset 1"),
+        (STADIUM + "<i>a</i   ", "Unclosed end tag at byte offset 17"),
+        ("<b>x</b y>", "Unclosed end tag at byte offset 4"),
+        (
+            STADIUM + "<i>a</em   >",
+            'Unmatched end tag at byte offset 17, expected "</i>", found "</em>"',
+        ),
+        ("<b><i>x</b></i>", 'Unmatched end tag at byte offset 7, expected "</i>", found "</b>"'),
+        ("<b>x", 'Can\'t find end tag corresponding to start tag "b"'),
+        ("<b><i>x</i>", 'Can\'t find end tag corresponding to start tag "b"'),
+        ("<b />", 'Empty attribute name in the tag "b" at byte offset 0'),
+        ("<span>x</span>", 'Tag "span" must have class "tg-spoiler" at byte offset 0'),
+        ('<span class="tg-spoiler x">x</span>', 'Tag "span" must have class "tg-spoiler"'),
+        ("<tg-emoji>🙂</tg-emoji>", "Invalid custom emoji identifier specified"),
+        ('<tg-emoji emoji-id="007">🙂</tg-emoji>', "Invalid custom emoji identifier specified"),
+        ("&#57311;", "Text contains invalid Unicode characters after decoding HTML entities"),
+        ("&#xDFDF", "Text contains invalid Unicode characters after decoding HTML entities"),
     ],
 )
-def test_html_parser_rejects(source: str, error: str) -> None:
-    with pytest.raises(HtmlParseError, match=error):
+def test_html_parser_refuses_as_telegram_does(source: str, error: str) -> None:
+    for strict in (False, True):
+        refusal = _refusal(source, strict=strict)
+        assert str(refusal).startswith(error), str(refusal)
+        assert refusal.telegram
+
+
+@pytest.mark.parametrize(
+    ("source", "plain", "entities"),
+    [
+        ("", "", []),
+        ("1 > 0 & AT&T", "1 > 0 & AT&T", []),
+        # Only &lt; &gt; &amp; &quot; and numeric references are decoded, ';' is optional;
+        # other names, upper-case names, &#X.. and out-of-range numbers stay as they are.
+        (
+            "&ge;&lt;&gt;&amp;&quot;&laquo;&raquo;&#12345678;",
+            '&ge;<>&"&laquo;&raquo;&#12345678;',
+            [],
+        ),
+        ("&Or; &LT; &#X41; &#0; &#x41&#66;&lt&amp", "&Or; &LT; &#X41; &#0; AB<&", []),
+        ("&#x1F600;!", "😀!", []),
+        (STADIUM + "<i>a</i   >", "🏟 🏟<a", [("italic", 6, 1)]),
+        ("🏟 🏟<i>🏟 &lt🏟</i>", "🏟 🏟🏟 <🏟", [("italic", 5, 6)]),
+        (
+            "🏟 🏟<i>🏟 &gt;<b aba   =   caba>&lt🏟</b></i>",
+            "🏟 🏟🏟 ><🏟",
+            [("italic", 5, 7), ("bold", 9, 3)],
+        ),
+        # Attribute values: a name token (lower-cased), or quoted with " or ', entities
+        # decoded; attributes without a value are allowed; end tags may be </> or </name >.
+        (STADIUM + "<i    aba  =  190azAz-.   >a</i>", "🏟 🏟<a", [("italic", 6, 1)]),
+        (STADIUM + '<i    aba  =  "&lt;&gt;&quot;">a</i>', "🏟 🏟<a", [("italic", 6, 1)]),
+        (STADIUM + "<i    aba  =  '&lt;&gt;&quot;'>a</>", "🏟 🏟<a", [("italic", 6, 1)]),
+        (STADIUM + "<I CLASS=x>a</    >", "🏟 🏟<a", [("italic", 6, 1)]),
+        ("<b></b>x", "x", []),
+        (
+            "<STRONG>b</strong><em>i</em><ins>u</ins><s>s</s><strike>s</strike><del>d</del>",
+            "biussd",
+            [
+                ("bold", 0, 1),
+                ("italic", 1, 1),
+                ("underline", 2, 1),
+                ("strikethrough", 3, 1),
+                ("strikethrough", 4, 1),
+                ("strikethrough", 5, 1),
+            ],
+        ),
+        # Entities sharing a span are ordered as Telegram orders them.
+        (
+            "<code><i><b> </b></i></code><i><b><code> </code></b></i>",
+            "  ",
+            [
+                ("code", 0, 1),
+                ("bold", 0, 1),
+                ("italic", 0, 1),
+                ("code", 1, 1),
+                ("bold", 1, 1),
+                ("italic", 1, 1),
+            ],
+        ),
+        ("<pre>x</pre>", "x", [("pre", 0, 1)]),
+        ("<pre><code>x</code></pre>", "x", [("pre", 0, 1), ("code", 0, 1)]),
+        ('<pre><code class="language-fift">x</code></pre>', "x", [("pre", 0, 1, "fift")]),
+        ('<code class="language-fift"><pre>x</pre></code>', "x", [("pre", 0, 1, "fift")]),
+        ('<code class="language-fift">x</code>', "x", [("code", 0, 1)]),
+        (
+            '<pre><code class="language-fift">x</code> </pre>',
+            "x ",
+            [("pre", 0, 2), ("code", 0, 1)],
+        ),
+        (
+            '<tg-emoji emoji-id = "12345">🙂</tg-emoji>',
+            "🙂",
+            [("custom_emoji", 0, 2, "12345")],
+        ),
+        (
+            '<blockquote   cite="" askdlbas nasjdbaj nj12b3>a&lt;<pre  >b;</></>',
+            "a<b;",
+            [("blockquote", 0, 4), ("pre", 2, 2)],
+        ),
+        ("<blockquote expandable>q</blockquote>", "q", [("expandable_blockquote", 0, 1)]),
+        ("<blockquote expandable=false>q</blockquote>", "q", [("expandable_blockquote", 0, 1)]),
+    ],
+)
+def test_html_parser_accepts_as_telegram_does(
+    source: str, plain: str, entities: list[tuple[Any, ...]]
+) -> None:
+    assert _telegram(source) == (plain, entities)
+
+
+@pytest.mark.parametrize(
+    ("source", "entities"),
+    [
+        # Telegram keeps the link normalised ...
+        ("<a href=telegram.org>x</a>", [("text_link", 0, 1, "http://telegram.org/")]),
+        (
+            "<a   href=  'telegram.org?&lt;'   >x</a>",
+            [("text_link", 0, 1, "http://telegram.org/?<")],
+        ),
+        (
+            '<a href="HTTPS://Example.SE/Path?Q=1 2#f">x</a>',
+            [("text_link", 0, 1, "https://example.se/Path?Q=1%202#f")],
+        ),
+        ('<a href="tg://resolve?domain=x">x</a>', [("text_link", 0, 1, "tg://resolve?domain=x")]),
+        ('<a href="tg://user?id=42">x</a>', [("text_mention", 0, 1, {"id": 42})]),
+        ('<a href="tg:user?id=0">x</a>', [("text_link", 0, 1, "tg://user?id=0")]),
+        # ... takes the URL from the text when href is missing or empty ...
+        ("<a>telegram.org</a>", [("text_link", 0, 12, "http://telegram.org/")]),
+        ('<a href="">https://t.me/x</a>', [("text_link", 0, 14, "https://t.me/x")]),
+        # ... and silently drops links it does not accept.
+        ('<a href="https://localhost/">x</a>', []),
+        ('<a href="ftp://x.se/">x</a>', []),
+        ('<a href="https://x.se:0/">x</a>', []),
+        ('<a href="https://x y.se/">x</a>', []),
+        ('<a href="javascript:alert(1)">x</a>', []),
+        ("<a>not a link</a>", []),
+    ],
+)
+def test_html_parser_links(source: str, entities: list[tuple[Any, ...]]) -> None:
+    assert _telegram(source)[1] == entities
+
+
+SIGNUP = 'https://malmo.se/anmal?event="Vår fest"&lang=sv'
+
+
+def test_html_parser_link_with_quote_in_href() -> None:
+    # Escaped for an attribute value, the URL arrives intact (Telegram encodes the space).
+    good = f'🔗 <a href="{html.escape(SIGNUP, quote=True)}">Sign up</a>'
+    assert parse_telegram_html(good) == (
+        "🔗 Sign up",
+        [{"type": "text_link", "offset": 3, "length": 7, "url": SIGNUP.replace(" ", "%20")}],
+    )
+    # Escaped as text only, the '"' ends the value early and Telegram refuses the message.
+    # (tdlib before Bot API 7.4, which had no attributes without a value, answered "Expected
+    # equal sign in declaration of an attribute of the tag "a"" for the same text.)
+    bad = f'🔗 <a href="{html.escape(SIGNUP, quote=False)}">Sign up</a>'
+    refusal = _refusal(bad)
+    assert str(refusal) == 'Empty attribute name in the tag "a" at byte offset 5'
+    assert refusal.telegram
+
+
+@pytest.mark.parametrize(
+    ("source", "error"),
+    [
+        ('<a href="https://x.se/?a=1&b=2">x</a>', 'Unescaped "&" at byte offset 26'),
+        # &lt without ';' is decoded by Telegram: the link would lose "&lt=2".
+        ('<a href="https://x.se/?a=1&lt=2">x</a>', "Entity at byte offset 26 must end with ';'"),
+        ('<a href="https://x.se/?a=<">x</a>', None),
+        ('<a href="https://localhost/">x</a>', 'Link "https://localhost/" of the tag "a"'),
+    ],
+)
+def test_html_parser_attribute_escaping(source: str, error: str | None) -> None:
+    _telegram(source)  # Telegram accepts all of these
+    if error is None:
         parse_telegram_html(source)
+        return
+    refusal = _refusal(source, strict=True)
+    assert str(refusal).startswith(error), str(refusal)
+    assert not refusal.telegram
+
+
+@pytest.mark.parametrize(
+    ("source", "error"),
+    [
+        ("a & b", 'Unescaped "&" at byte offset 2: write it as &amp;'),
+        ("AT&T", 'Unescaped "&" at byte offset 2'),
+        ("&nbsp;", 'Unescaped "&" at byte offset 0'),
+        ("1 > 0", 'Unescaped ">" at byte offset 2: write it as &gt;'),
+        ("&lt 3", "Entity at byte offset 0 must end with ';'"),
+        ("<b>x</b> 🏟 & y", 'Unescaped "&" at byte offset 14'),
+    ],
+)
+def test_html_parser_strict_mode(source: str, error: str) -> None:
+    """Text Telegram shows as typed, but that a bot escaping its text never sends."""
+    _telegram(source)  # Telegram accepts it
+    refusal = _refusal(source, strict=True)
+    assert str(refusal).startswith(error)
+    assert "strict mode" in str(refusal)
+    assert not refusal.telegram
+
+
+def test_html_parser_telegram_error_comes_before_strict_checks() -> None:
+    refusal = _refusal("a & b <br>", strict=True)
+    assert str(refusal) == 'Unsupported start tag "br" at byte offset 6'
+    assert refusal.telegram
 
 
 def test_html_parser_lenient_mode() -> None:
     assert parse_telegram_html("1 > 0 & more", strict=False) == ("1 > 0 & more", [])
     with pytest.raises(HtmlParseError):
         parse_telegram_html("a < b", strict=False)
+
+
+@pytest.mark.asyncio
+async def test_refused_html_answers_like_telegram(
+    emu: TelegramEmulator, bot: Bot, amina: FakeUser
+) -> None:
+    bad = f'<a href="{html.escape(SIGNUP, quote=False)}">Sign up</a>'
+    with pytest.raises(TelegramBadRequest) as info:
+        await bot.send_message(amina.id, bad)
+    assert info.value.message == (
+        'Bad Request: can\'t parse entities: Empty attribute name in the tag "a" at byte offset 0'
+    )
+    assert emu.failed_calls[-1].status == 400
+    mention = await bot.send_message(amina.id, f'Hi <a href="tg://user?id={amina.id}">you</a>')
+    assert mention.entities is not None
+    assert mention.entities[0].type == "text_mention"
+    assert mention.entities[0].user is not None
+    assert mention.entities[0].user.id == amina.id
 
 
 def test_sent_message_helpers() -> None:

@@ -107,6 +107,15 @@ def test_the_card_escapes_what_was_typed_and_shows_places() -> None:
     assert "📊" not in card  # the counts only with both numbers (for coordinators)
 
 
+def test_a_sign_up_link_with_quotes_reaches_telegram_intact() -> None:
+    # What a coordinator may paste: valid_url only refuses spaces.
+    url = "https://malmo.se/anmal?event=\"Cykelk\u00f6k\"&who='alla'&x=<1>"
+    card = event_texts.event_card(make_event(signup_url=url), CITY, "en", TZ)
+    plain, entities = parse_telegram_html(card)
+    assert plain.endswith("🔗 Sign up or read more")
+    assert [e["url"] for e in entities if e["type"] == "text_link"] == [url]
+
+
 def test_the_card_for_coordinators_a_full_city_wide_and_a_cancelled_event() -> None:
     full = event_texts.event_card(
         make_event(capacity=2, area_code=None), CITY, "en", TZ, going=2, waiting=4

@@ -472,8 +472,17 @@ async def test_forged_and_stale_pitch_buttons_change_nothing(
     unreadable = await mallory.press_data("p:theme:theme:../../etc", message=theme)
     assert unreadable.text == "This button is no longer valid."
     assert (await mallory.next_message()).text == "Here is the menu."
-    await mallory.press_data("p:theme:bogus:x", message=theme)
-    assert (await mallory.next_message()).text == "Please choose one of the buttons."
+    unknown_action = await mallory.press_data("p:theme:bogus:x", message=theme)
+    assert unknown_action.text == "This button is no longer valid."
+    assert (await mallory.next_message()).text == "Here is the menu."
+    # A real action, but not one the theme step offers: refused as stale, nothing sent.
+    misplaced = await mallory.press_data("p:theme:kind:group", message=theme)
+    assert misplaced.text == "This button is no longer valid."
+    mallory.assert_no_new_message()
+    await mallory.press_data("p:theme:theme:atlantis", message=theme)
+    again = await mallory.next_message()
+    assert (again.text or "").startswith("Please choose one of the buttons.")
+    assert "<b>Step 5 of 8</b>" in (again.text or "")
 
     async with running_bot.sessionmaker() as session:
         draft = await session.get(PitchDraft, 2015)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -83,9 +84,10 @@ async def test_submit_freezes_routes_and_numbers_per_year(
     assert first.area_code == "vaster" and first.neighbourhood_code == "holma"
     async with sessionmaker() as session:
         assert await pitching.current_draft(session, 1) is None
-        mine = await pitching.pitches_for_resident(session, 2)
-        assert [p.reference for p in mine] == ["MT-2026-0002"]
-        assert mine[0].language == "ar" and mine[0].status == "received"
+        mine = await pitching.pitches_for_resident(session, user_id=2, page=0)
+        assert [p.reference for p in mine.pitches] == ["MT-2026-0002"]
+        assert (mine.page, mine.pages, mine.total) == (0, 1, 1)
+        assert mine.pitches[0].language == "ar" and mine.pitches[0].status == "received"
 
 
 async def test_incomplete_draft_cannot_be_submitted(
@@ -108,17 +110,68 @@ async def test_codes_are_checked_against_the_city(
     async with sessionmaker() as session:
         await resident(session, 6)
         draft = await pitching.start_draft(session, user_id=6, language="sv", now=NOW)
+        draft.step = "where"
         for place in ({"neighbourhood_code": "atlantis"}, {"area_code": "mars"}, {}):
-            with pytest.raises(InvalidAnswer):
+            with pytest.raises(InvalidAnswer) as caught:
                 await pitching.choose_place(session, draft=draft, city=CITY, now=NOW, **place)
-        with pytest.raises(InvalidAnswer):
+            assert caught.value.reason == "invalid"
+        draft.step = "theme"
+        with pytest.raises(InvalidAnswer, match="invalid"):
             await pitching.choose_theme(session, draft=draft, city=CITY, code="nope", now=NOW)
-        with pytest.raises(InvalidAnswer):
+        draft.step = "support"
+        with pytest.raises(InvalidAnswer, match="invalid"):
             await pitching.toggle_support(session, draft=draft, city=CITY, code="nope", now=NOW)
-        with pytest.raises(InvalidAnswer):
+        draft.step = "who"
+        with pytest.raises(InvalidAnswer, match="invalid"):
             await pitching.choose_submitter_kind(session, draft=draft, kind="king", now=NOW)
-        with pytest.raises(InvalidAnswer):
+        draft.step = "summary"
+        with pytest.raises(InvalidAnswer, match="invalid"):
             await pitching.edit_field(session, draft=draft, step="summary", now=NOW)
+
+
+async def test_an_answer_for_another_step_changes_nothing(
+    sessionmaker: async_sessionmaker[AsyncSession], city_loaded: None
+) -> None:
+    """A typed answer or a button of a step the draft has left (an old message, another
+    device) is refused as stale, and the draft stays as it was."""
+    async with sessionmaker() as session:
+        await resident(session, 13)
+        draft = await pitching.start_draft(session, user_id=13, language="sv", now=NOW)
+        answers = [
+            pitching.answer_need(session, draft=draft, text="Behov", now=NOW),
+            pitching.set_idea_text(session, draft=draft, text="Idé", now=NOW),
+            pitching.add_idea_media(
+                session, draft=draft, kind="photo", file_id="f", caption="Idé", now=NOW
+            ),
+            pitching.finish_idea(session, draft=draft, now=NOW),
+            pitching.choose_place(session, draft=draft, city=CITY, whole_city=True, now=NOW),
+            pitching.choose_theme(session, draft=draft, city=CITY, code="youth", now=NOW),
+            pitching.toggle_support(session, draft=draft, city=CITY, code="venue", now=NOW),
+            pitching.finish_step(session, draft=draft, now=NOW),
+            pitching.choose_submitter_kind(session, draft=draft, kind="group", now=NOW),
+            pitching.answer_submitter_name(session, draft=draft, text="Vi", now=NOW),
+            pitching.contact_in_chat_only(session, draft=draft, now=NOW),
+            pitching.set_email(session, draft=draft, text="a@example.se", now=NOW),
+            pitching.set_phone(
+                session, draft=draft, phone_number="46701234567", contact_user_id=13, now=NOW
+            ),
+            pitching.give_consent(session, draft=draft, now=NOW),
+            pitching.edit_field(session, draft=draft, step="need", now=NOW),
+        ]
+        for answer in answers:
+            with pytest.raises(InvalidAnswer) as caught:
+                await answer
+            assert caught.value.reason == "stale"
+    async with sessionmaker() as session:
+        stored = await pitching.current_draft(session, 13)
+        assert stored is not None and stored.step == "title"
+        assert (stored.need, stored.idea_text, stored.media, stored.theme_code) == (
+            None,
+            None,
+            [],
+            None,
+        )
+        assert not stored.whole_city and not stored.consent and stored.support_codes == []
 
 
 async def test_only_the_residents_own_number_is_taken(
@@ -127,6 +180,7 @@ async def test_only_the_residents_own_number_is_taken(
     async with sessionmaker() as session:
         await resident(session, 7)
         draft = await pitching.start_draft(session, user_id=7, language="sv", now=NOW)
+        draft.step = "contact"
         with pytest.raises(InvalidAnswer) as caught:
             await pitching.set_phone(
                 session, draft=draft, phone_number="+46700000000", contact_user_id=8, now=NOW
@@ -144,6 +198,7 @@ async def test_media_limit_and_captions(
     async with sessionmaker() as session:
         await resident(session, 9)
         draft = await pitching.start_draft(session, user_id=9, language="sv", now=NOW)
+        draft.step = "idea"
         with pytest.raises(InvalidAnswer):
             await pitching.finish_idea(session, draft=draft, now=NOW)
         for number in range(5):
@@ -164,6 +219,7 @@ async def test_support_toggles_keep_the_city_order(
     async with sessionmaker() as session:
         await resident(session, 10)
         draft = await pitching.start_draft(session, user_id=10, language="sv", now=NOW)
+        draft.step = "support"
         for code in ("funding", "contacts", "venue", "funding"):
             draft = await pitching.toggle_support(
                 session, draft=draft, city=CITY, code=code, now=NOW
@@ -184,3 +240,31 @@ async def test_drafts_untouched_for_30_days_are_deleted(
     async with sessionmaker() as session:
         assert await pitching.current_draft(session, 11) is None
         assert await pitching.current_draft(session, 12) is not None
+
+
+async def test_two_sends_at_once_make_one_pitch(
+    sessionmaker: async_sessionmaker[AsyncSession], city_loaded: None
+) -> None:
+    """Send pressed on two devices, handled by two bot processes at the same moment: the
+    draft is claimed by one; the other is told it is stale and nothing is doubled."""
+    for user_id in range(20, 26):
+        async with sessionmaker() as session:
+            await complete_draft(session, user_id)
+
+        async def send(user_id: int = user_id) -> Pitch | InvalidAnswer:
+            async with sessionmaker() as session:
+                try:
+                    return await pitching.submit_draft(
+                        session, user_id=user_id, language="sv", city=CITY, now=NOW
+                    )
+                except InvalidAnswer as error:
+                    return error
+
+        results = await asyncio.gather(send(), send())
+        sent = [r for r in results if isinstance(r, Pitch)]
+        refused = [r for r in results if isinstance(r, InvalidAnswer)]
+        assert len(sent) == 1 and [r.reason for r in refused] == ["stale"]
+        async with sessionmaker() as session:
+            query = select(Pitch).where(Pitch.user_id == user_id)
+            assert len((await session.execute(query)).all()) == 1
+            assert await pitching.current_draft(session, user_id) is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,10 +25,15 @@ async def start_draft(
     user_id: int,
     language: str,
     now: datetime,
-    area_code: str | None = None,
-    neighbourhood_code: str | None = None,
+    city: CityData | None = None,
+    place_code: str | None = None,
 ) -> PitchDraft:
-    """A fresh draft at the first step, replacing any earlier one."""
+    """A fresh draft at the first step, replacing any earlier one; a poster's link names a
+    neighbourhood or an area of the city (an unknown code is ignored)."""
+    hood = city.neighbourhood(place_code) if city and place_code else None
+    area = city.area(place_code) if city and place_code else None
+    area_code = hood.area if hood else (area.code if area else None)
+    neighbourhood_code = hood.code if hood else None
     await pitch_data.delete_draft(session, user_id)
     draft = PitchDraft(
         user_id=user_id,
@@ -45,6 +51,13 @@ async def start_draft(
 async def discard_draft(session: AsyncSession, *, user_id: int) -> None:
     await pitch_data.delete_draft(session, user_id)
     await session.commit()
+
+
+def _expect_step(draft: PitchDraft, *steps: str) -> None:
+    """An answer belongs to its step: a draft that has moved on (another device, an old
+    message) is not changed by it."""
+    if draft.step not in steps:
+        raise InvalidAnswer("stale")
 
 
 async def _save(session: AsyncSession, draft: PitchDraft, now: datetime) -> PitchDraft:
@@ -76,6 +89,7 @@ async def edit_field(
     session: AsyncSession, *, draft: PitchDraft, step: str, now: datetime
 ) -> PitchDraft:
     """From the summary to one step; its answer leads back to the summary."""
+    _expect_step(draft, rules.SUMMARY)
     if step not in rules.STEPS:
         raise InvalidAnswer("invalid")
     draft.step, draft.editing = step, True
@@ -85,6 +99,7 @@ async def edit_field(
 async def answer_title(
     session: AsyncSession, *, draft: PitchDraft, text: str | None, now: datetime
 ) -> PitchDraft:
+    _expect_step(draft, "title")
     draft.title = rules.clean_text(text, limit=rules.TITLE_MAX)
     return await _advance(session, draft, now)
 
@@ -92,6 +107,7 @@ async def answer_title(
 async def answer_need(
     session: AsyncSession, *, draft: PitchDraft, text: str | None, now: datetime
 ) -> PitchDraft:
+    _expect_step(draft, "need")
     draft.need = rules.clean_text(text, limit=rules.NEED_MAX)
     return await _advance(session, draft, now)
 
@@ -100,6 +116,7 @@ async def set_idea_text(
     session: AsyncSession, *, draft: PitchDraft, text: str | None, now: datetime
 ) -> PitchDraft:
     """The idea's text (a new text replaces the old); the step waits for more or Next."""
+    _expect_step(draft, "idea")
     draft.idea_text = rules.clean_text(text, limit=rules.IDEA_MAX)
     return await _save(session, draft, now)
 
@@ -113,16 +130,20 @@ async def add_idea_media(
     caption: str | None,
     now: datetime,
 ) -> PitchDraft:
-    """A photo or voice note kept by its Telegram file id; a caption counts as the text."""
+    """A photo or voice note kept by its Telegram file id; a caption with something visible
+    in it counts as the idea's text."""
+    _expect_step(draft, "idea")
     if len(draft.media) >= rules.MEDIA_MAX:
         raise InvalidAnswer("too_many", limit=rules.MEDIA_MAX)
-    if caption and caption.strip():
-        draft.idea_text = rules.clean_text(caption, limit=rules.IDEA_MAX)
+    text = rules.clean_caption(caption)
+    if text is not None:
+        draft.idea_text = text
     draft.media = [*draft.media, {"kind": kind, "file_id": file_id}]
     return await _save(session, draft, now)
 
 
 async def finish_idea(session: AsyncSession, *, draft: PitchDraft, now: datetime) -> PitchDraft:
+    _expect_step(draft, "idea")
     if not draft.idea_text and not draft.media:
         raise InvalidAnswer("empty")
     return await _advance(session, draft, now)
@@ -139,6 +160,7 @@ async def choose_place(
     whole_city: bool = False,
 ) -> PitchDraft:
     """A neighbourhood (its area follows), an area, or the whole city; unknown codes refused."""
+    _expect_step(draft, "where")
     if whole_city:
         draft.area_code, draft.neighbourhood_code, draft.whole_city = None, None, True
     elif neighbourhood_code is not None:
@@ -157,6 +179,7 @@ async def choose_place(
 async def choose_theme(
     session: AsyncSession, *, draft: PitchDraft, city: CityData, code: str, now: datetime
 ) -> PitchDraft:
+    _expect_step(draft, "theme")
     if city.theme(code) is None:
         raise InvalidAnswer("invalid")
     draft.theme_code = code
@@ -166,6 +189,7 @@ async def choose_theme(
 async def toggle_support(
     session: AsyncSession, *, draft: PitchDraft, city: CityData, code: str, now: datetime
 ) -> PitchDraft:
+    _expect_step(draft, "support")
     if city.support_option(code) is None:
         raise InvalidAnswer("invalid")
     chosen = list(draft.support_codes)
@@ -180,14 +204,14 @@ async def toggle_support(
 
 async def finish_step(session: AsyncSession, *, draft: PitchDraft, now: datetime) -> PitchDraft:
     """Done with an optional step (support, who), whatever was chosen."""
-    if draft.step not in rules.OPTIONAL_STEPS:
-        raise InvalidAnswer("invalid")
+    _expect_step(draft, *rules.OPTIONAL_STEPS)
     return await _advance(session, draft, now)
 
 
 async def choose_submitter_kind(
     session: AsyncSession, *, draft: PitchDraft, kind: str, now: datetime
 ) -> PitchDraft:
+    _expect_step(draft, "who")
     if kind not in rules.SUBMITTER_KINDS:
         raise InvalidAnswer("invalid")
     draft.submitter_kind = kind
@@ -197,6 +221,7 @@ async def choose_submitter_kind(
 async def answer_submitter_name(
     session: AsyncSession, *, draft: PitchDraft, text: str | None, now: datetime
 ) -> PitchDraft:
+    _expect_step(draft, "who")
     draft.submitter_name = rules.clean_text(text, limit=rules.NAME_MAX)
     return await _advance(session, draft, now)
 
@@ -204,6 +229,7 @@ async def answer_submitter_name(
 async def contact_in_chat_only(
     session: AsyncSession, *, draft: PitchDraft, now: datetime
 ) -> PitchDraft:
+    _expect_step(draft, "contact")
     draft.contact_phone, draft.contact_email = None, None
     return await _save(session, draft, now)
 
@@ -217,21 +243,23 @@ async def set_phone(
     now: datetime,
 ) -> PitchDraft:
     """Only the resident's own number, as Telegram vouches for it, is accepted."""
+    _expect_step(draft, "contact")
     if contact_user_id != draft.user_id:
         raise InvalidAnswer("not_own")
-    number = phone_number.strip()
-    draft.contact_phone = number if number.startswith("+") else f"+{number}"
+    draft.contact_phone = rules.clean_phone(phone_number)
     return await _save(session, draft, now)
 
 
 async def set_email(
     session: AsyncSession, *, draft: PitchDraft, text: str | None, now: datetime
 ) -> PitchDraft:
+    _expect_step(draft, "contact")
     draft.contact_email = rules.clean_email(text)
     return await _save(session, draft, now)
 
 
 async def give_consent(session: AsyncSession, *, draft: PitchDraft, now: datetime) -> PitchDraft:
+    _expect_step(draft, "contact")
     draft.consent = True
     return await _advance(session, draft, now)
 
@@ -267,12 +295,19 @@ def missing_answers(draft: PitchDraft) -> list[str]:
 async def submit_draft(
     session: AsyncSession, *, user_id: int, language: str, city: CityData, now: datetime
 ) -> Pitch:
-    """Freeze the draft into a pitch with a reference, route it and delete the draft."""
+    """Freeze the draft into a pitch with a reference, route it and delete the draft.
+
+    The draft is claimed first, as it was read: of two presses of Send at once (two
+    devices, two bot processes) only one makes a pitch; the other gets 'stale'."""
     draft = await pitch_data.get_draft(session, user_id)
     if draft is None:
-        raise InvalidAnswer("invalid")
+        raise InvalidAnswer("stale")
     if missing := missing_answers(draft):
         raise InvalidAnswer("incomplete", length=len(missing))
+    _expect_step(draft, rules.SUMMARY)
+    if not await pitch_data.claim_draft(session, user_id, draft.updated_at):
+        await session.rollback()
+        raise InvalidAnswer("stale")
     number = await pitch_data.next_reference_number(session, now.year)
     pitch = Pitch(
         reference=rules.format_reference(now.year, number),
@@ -296,13 +331,32 @@ async def submit_draft(
         updated_at=now,
     )
     await pitch_data.add_pitch(session, pitch)
-    await pitch_data.delete_draft(session, user_id)
     await session.commit()
     return pitch
 
 
-async def pitches_for_resident(session: AsyncSession, user_id: int) -> Sequence[Pitch]:
-    return await pitch_data.pitches_of_user(session, user_id)
+@dataclass(frozen=True, slots=True)
+class PitchPage:
+    """One page of a resident's pitches, newest first; `page` counts from 0."""
+
+    pitches: Sequence[Pitch]
+    page: int
+    pages: int
+    total: int
+
+
+async def pitches_for_resident(session: AsyncSession, *, user_id: int, page: int) -> PitchPage:
+    """The resident's own pitches, one page; a page past the end shows the last one."""
+    total = await pitch_data.count_pitches_of_user(session, user_id)
+    pages = rules.page_count(total, rules.MY_PITCHES_PER_PAGE)
+    page = min(max(page, 0), pages - 1)
+    pitches = await pitch_data.pitches_of_user(
+        session,
+        user_id,
+        offset=page * rules.MY_PITCHES_PER_PAGE,
+        limit=rules.MY_PITCHES_PER_PAGE,
+    )
+    return PitchPage(pitches=pitches, page=page, pages=pages, total=total)
 
 
 async def delete_stale_drafts(session: AsyncSession, *, now: datetime) -> int:
