@@ -10,6 +10,7 @@ import re
 from datetime import UTC, datetime
 from functools import lru_cache
 from urllib.parse import quote as percent_encoded
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardMarkup
@@ -22,7 +23,7 @@ from babel.dates import format_date, format_time
 
 from core.callbacks import EventCB
 from core.city import CityData
-from core.text_input import is_invisible, read_url
+from core.text_input import is_invisible
 from storage.models import Event
 
 quote = html_decoration.quote
@@ -131,23 +132,23 @@ def is_full(event: Event, going: int) -> bool:
     return event.capacity is not None and going >= event.capacity
 
 
-# What a link may not carry as is: quotes, angle brackets and the like would end or break the
-# HTML attribute it goes into (links typed today are refused with them; older ones are not).
-_UNSAFE_IN_LINK = frozenset("\"'<>\\`")
-
-
 def safe_url(url: str | None) -> str | None:
-    """A stored link made safe to show: an http(s) link as core.text_input.read_url accepts
-    it, characters it refuses percent-encoded; None when it is no web link at all."""
+    """A stored link fit to show: an http(s) link with a host, spaces and invisible
+    characters percent-encoded (links typed today have none; older ones may); None when it
+    is no web link at all. Quotes and brackets stay: the attribute escapes them."""
     if not url:
         return None
     cleaned = "".join(
-        percent_encoded(char, safe="")
-        if char in _UNSAFE_IN_LINK or char.isspace() or is_invisible(char)
-        else char
+        percent_encoded(char, safe="") if char.isspace() or is_invisible(char) else char
         for char in url.strip()
     )
-    return cleaned if read_url(cleaned) == cleaned else None
+    try:
+        parts = urlsplit(cleaned)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
+        return None
+    return cleaned
 
 
 def event_card(
