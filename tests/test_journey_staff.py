@@ -115,6 +115,20 @@ async def test_the_contact_step_reads_only_real_ids_and_loses_nothing(
     assert errors_logged(caplog) == []
 
 
+async def test_forged_inbox_buttons_are_answered_everywhere(
+    emulator: TelegramEmulator, running_bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    admin = await started(emulator, ADMIN_ID, "Alma")
+    inbox = await answer(admin, "/inbox")
+    group = emulator.group(GROUP_ID, title="Söder")
+    assert await bind(group, admin, "soder") == BOUND_TO_SODER
+    for data in (f"ib:open:{NINES}", "ib:open:-1", "ib:bogus:0", "ib:open:²", "ib:received"):
+        assert (await admin.press_data(data, message=inbox)).text == INVALID_BUTTON, data
+        pressed = await group.press_data(admin, data, message=group.last_message)
+        assert pressed.text == INVALID_BUTTON, data
+    assert errors_logged(caplog) == []
+
+
 async def test_a_coordinator_cannot_take_another_incubators_group(
     emulator: TelegramEmulator, running_bot: RunningBot, caplog: pytest.LogCaptureFixture
 ) -> None:
