@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import pitch_workflow as workflow
+from core.callbacks import INBOX_STATUSES
 from core.city import CityData, Incubator
 from core.services import pitch_review
 from core.services.roles import Attempt, NotAllowed, Roles, refuse
@@ -47,6 +48,14 @@ def read_reference(text: str | None) -> str | None:
     """A pitch reference as typed (`mt-2026-0042` too), upper-cased; None if it is not one."""
     value = (text or "").strip()
     return value.upper() if REFERENCE.fullmatch(value) else None
+
+
+def read_inbox_status(text: str | None) -> str | None:
+    """`/inbox` alone is the open pitches; else one filter by its code. None otherwise."""
+    words = (text or "").split()
+    if not words:
+        return INBOX_OPEN
+    return words[0].lower() if len(words) == 1 and words[0].lower() in INBOX_STATUSES else None
 
 
 def search_words(text: str | None) -> list[str]:

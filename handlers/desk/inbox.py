@@ -26,7 +26,6 @@ from handlers.staff.common import (
     group_id,
     invalid_button,
     refuse_button,
-    words_of,
 )
 from storage.models import Pitch, utcnow
 
@@ -75,9 +74,8 @@ def inbox_text(found: desk.InboxPage, city: CityData) -> str:
 async def cmd_inbox(
     message: Message, command: CommandObject, session: AsyncSession, city: CityData, roles: Roles
 ) -> None:
-    words = words_of(command.args)
-    status = words[0].lower() if len(words) == 1 else desk.INBOX_OPEN
-    if len(words) > 1 or status not in INBOX_STATUSES:
+    status = desk.read_inbox_status(command.args)
+    if status is None:
         await message.answer(
             _("Write /inbox, or /inbox and one of: {statuses}.").format(
                 statuses=", ".join(INBOX_STATUSES)
