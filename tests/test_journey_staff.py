@@ -287,3 +287,23 @@ async def test_two_coordinators_binding_one_group_at_once(
             await session.execute(delete(IncubatorChat))
             await session.commit()
     assert errors_logged(caplog) == []
+
+
+async def test_every_button_press_in_a_group_is_answered(
+    emulator: TelegramEmulator, running_bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Data no router reads (another prefix, a forged field) is answered quietly in a group:
+    the presser's client stops spinning and the group gets no message."""
+    admin = await started(emulator, ADMIN_ID, "Alma")
+    stranger = emulator.user(STRANGER_ID, first_name="Sam", language_code="en")
+    group = emulator.group(GROUP_ID, title="Söder")
+    assert await bind(group, admin, "soder") == BOUND_TO_SODER
+    await group.send(admin, "/language")
+    choice = await group.next_message()
+    group.mark_all_read()
+    for data in ("zz:1", "ev:going:²:1", "c:take:" + "9" * 25 + ":received:", "m:pitch", "p"):
+        for presser in (admin, stranger):
+            answer = await group.press_data(presser, data, message=choice)
+            assert answer.text == INVALID_BUTTON, data
+    group.assert_no_new_message()
+    assert errors_logged(caplog) == []
