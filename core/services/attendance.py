@@ -102,10 +102,7 @@ async def rsvp(
         if before == "going":
             promoted = await _fill_places(session, event, now=now, i18n=i18n, city=city, tz=tz)
     counts = await data.rsvp_counts(session, event_id)
-    position = None
-    if status == "waiting":
-        waiting = [r.user_id for r in await data.waiting_list(session, event_id)]
-        position = waiting.index(user_id) + 1 if user_id in waiting else None
+    position = await data.waiting_position(session, event_id, user_id)
     await session.commit()
     if before != status:
         logger.info("user %s answered %s to event %s", user_id, status, event_id)
