@@ -66,8 +66,8 @@ async def cmd_start(
     await message.answer(greeting(first_name), reply_markup=main_menu_keyboard())
     if link is not None and link.kind == "pitch":
         await begin_pitch(message, state, session, user, city, place_code=link.argument)
-    elif link is not None and link.kind == "event" and link.argument is not None:
-        await send_event_details(message, session, user, city, settings, int(link.argument))
+    elif link is not None and link.event_id is not None:
+        await send_event_details(message, session, user, city, settings, link.event_id)
     elif link is not None and link.kind == "subscribe":
         await open_subscription(message, state, session, user, city)
     elif await pitching.current_draft(session, user.telegram_id) is not None:
