@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.city import load_city
 from core.languages import create_i18n
 from core.services import attendance as service
+from core.services import subscriptions
 from core.services.city_sync import sync_city_data
 from storage import events as data
 from storage.database import create_engine, create_sessionmaker
@@ -196,15 +197,15 @@ async def test_subscription_round_trip_and_unsubscribe_stops_everything(
         reminders=False,
         digest=True,
     )
-    await service.save_subscription(session, user_id=1, choice=choice, city=CITY, now=NOW)
+    await subscriptions.save_subscription(session, user_id=1, choice=choice, city=CITY, now=NOW)
     assert await data.get_subscription(session, 1) == choice
 
-    with pytest.raises(service.InvalidSubscription):
-        await service.save_subscription(
+    with pytest.raises(subscriptions.InvalidSubscription):
+        await subscriptions.save_subscription(
             session, user_id=1, choice=SubscriptionChoice(), city=CITY, now=NOW
         )
-    with pytest.raises(service.InvalidSubscription):
-        await service.save_subscription(
+    with pytest.raises(subscriptions.InvalidSubscription):
+        await subscriptions.save_subscription(
             session,
             user_id=1,
             choice=SubscriptionChoice(kinds=frozenset({"lunch_learn"}), areas={"atlantis"}),  # type: ignore[arg-type]
@@ -213,7 +214,7 @@ async def test_subscription_round_trip_and_unsubscribe_stops_everything(
         )
     assert await data.get_subscription(session, 1) == choice
 
-    await service.unsubscribe(session, user_id=1, now=NOW)
+    await subscriptions.unsubscribe(session, user_id=1, now=NOW)
     event = await data.add_event(session, make_event(kind="malmo_hour", area="oster"))
     await data.set_rsvp(session, event_id=event.id, user_id=1, status="going", now=NOW)  # type: ignore[arg-type]
     await session.commit()

@@ -17,7 +17,7 @@ from core.city import load_city
 from core.event_texts import when_text
 from storage import events as data
 from storage.events import SubscriptionChoice
-from storage.models import Event, OutboxMessage, utcnow
+from storage.models import AuditEntry, Event, OutboxMessage, utcnow
 from tests.conftest import RunningBot
 from tests.emulator import FakeUser, SentMessage, TelegramEmulator
 from tests.journeys import answer, press, translator
@@ -290,6 +290,11 @@ async def test_forged_and_stale_buttons_are_refused_and_change_nothing(
     async with running_bot.sessionmaker() as session:
         assert await data.get_rsvp(session, event.id, 7301) is None  # type: ignore[arg-type]
         assert await data.get_subscription(session, 7301) is None
+        # A button naming an event residents cannot see is kept in the audit log.
+        audit = await session.execute(select(AuditEntry).where(AuditEntry.actor_id == 7301))
+        assert [(a.action, a.subject, a.details) for a in audit.scalars()] == [
+            ("refused", "event:999999", {"attempt": "event:going"})
+        ]
     olle.assert_no_new_message()
 
 
