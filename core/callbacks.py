@@ -26,6 +26,8 @@ PITCH_ACTIONS = (
     # the summary and its edit menu
     "submit", "edit", "field", "summary",
 )  # fmt: skip
+# The inbox's filters: every pitch still being worked on, or one status.
+INBOX_STATUSES = ("open", *STATUSES)
 # The staff's event journeys: the wizard's steps, the edit's and the announcement's.
 EVENT_ADMIN_STEPS = (*EVENT_WIZARD_STEPS, "field", "value", "text", "audience", "confirm")
 EVENT_ADMIN_ACTIONS = (
@@ -70,7 +72,14 @@ class MyPitchesCB(CallbackData, prefix="mp"):
 class InboxCB(CallbackData, prefix="ib"):
     """A page of a coordinator's inbox, filtered by status."""
 
-    status: Token
+    status: one_of(*INBOX_STATUSES)  # type: ignore[valid-type]
+    page: Page
+
+
+class HistoryCB(CallbackData, prefix="ph"):
+    """A page of a pitch's history (/pitch <reference>); rights are checked on every press."""
+
+    pitch_id: DbId
     page: Page
 
 

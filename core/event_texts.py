@@ -37,8 +37,6 @@ KIND_EMOJI = {
     "meetup": "🤝",
 }
 
-# What an event's button may ask for.
-
 
 def kind_name(kind: str) -> str:
     """The kind's name in the reader's language (plain text, not HTML)."""

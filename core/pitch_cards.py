@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from aiogram.types import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
@@ -15,7 +14,7 @@ from core.callbacks import CardCB, RelayCB
 from core.city import CityData
 from core.config import Settings
 from core.pitch_rules import Block, pack_blocks
-from storage.models import Pitch, PitchEvent
+from storage.models import Pitch
 
 quote = html_decoration.quote
 
@@ -204,31 +203,3 @@ def resident_notice(
 
 def resident_reply_header(pitch: Pitch) -> str:
     return _("💬 The resident answers about {reference}:").format(reference=pitch.reference)
-
-
-def history_lines(
-    events: Sequence[PitchEvent], city: CityData, locale: str, settings: Settings
-) -> list[str]:
-    """The pitch's history for `/pitch <ref>`, oldest first."""
-    names = texts.statuses()
-    lines = []
-    for event in events:
-        when = texts.when_label(_aware(event.created_at), settings.tz, locale)
-        who = quote(event.actor_name or "")
-        if event.kind in ("message", "ask"):
-            what = _("{who} wrote to the resident: {text}").format(
-                who=who, text=quote(event.detail or "")
-            )
-        elif event.kind == "reply":
-            what = _("The resident answered: {text}").format(text=quote(event.detail or ""))
-        elif event.kind == "move":
-            target = city.incubator((event.detail or "").partition(">")[2])
-            what = _("{who} moved it to {incubator}").format(
-                who=who, incubator=quote(target.name(locale)) if target else ""
-            )
-        else:
-            what = _("{who}: {status}").format(
-                who=who, status=names.get(event.to_status or "", event.to_status or "")
-            )
-        lines.append(f"{when} · {what}")
-    return lines

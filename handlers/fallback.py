@@ -52,14 +52,20 @@ async def on_stale_button(callback: CallbackQuery) -> None:
         await callback.message.answer(_("Here is the menu."), reply_markup=main_menu_keyboard())
 
 
+async def on_stale_button_elsewhere(callback: CallbackQuery) -> None:
+    """In a group (or on a message the bot can no longer see), only the presser's client
+    hears of it: the group's conversation is not interrupted by a menu."""
+    await callback.answer(_("This button is no longer valid."))
+
+
 def create_router() -> Router:
     router = Router(name="fallback")
-    router.message.filter(F.chat.type == "private")
-    router.edited_message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
-    router.message.register(on_unknown_command, F.text.startswith("/"))
-    router.message.register(on_unexpected_text, F.text)
-    router.message.register(on_unexpected_content)
-    router.edited_message.register(on_edited_message)
-    router.callback_query.register(on_stale_button)
+    in_private = F.chat.type == "private"
+    router.message.register(on_unknown_command, in_private, F.text.startswith("/"))
+    router.message.register(on_unexpected_text, in_private, F.text)
+    router.message.register(on_unexpected_content, in_private)
+    router.edited_message.register(on_edited_message, in_private)
+    router.callback_query.register(on_stale_button, F.message.chat.type == "private")
+    # Every press is answered, or the presser's client keeps spinning.
+    router.callback_query.register(on_stale_button_elsewhere)
     return router

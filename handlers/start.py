@@ -17,9 +17,10 @@ from core.city import CityData
 from core.config import Settings
 from core.deeplinks import parse_start_payload
 from core.services import pitching, users
-from handlers.events import open_subscription, send_event_details
+from handlers.events import send_event_details
 from handlers.keyboards import back_to_menu_keyboard, language_keyboard, main_menu_keyboard
 from handlers.pitch.flow import begin_pitch
+from handlers.subscriptions import open_subscription
 from handlers.texts import about_text, menu_prompt
 from storage.models import User
 
@@ -66,8 +67,8 @@ async def cmd_start(
     await message.answer(greeting(first_name), reply_markup=main_menu_keyboard())
     if link is not None and link.kind == "pitch":
         await begin_pitch(message, state, session, user, city, place_code=link.argument)
-    elif link is not None and link.kind == "event" and link.argument is not None:
-        await send_event_details(message, session, user, city, settings, int(link.argument))
+    elif link is not None and link.event_id is not None:
+        await send_event_details(message, session, user, city, settings, link.event_id)
     elif link is not None and link.kind == "subscribe":
         await open_subscription(message, state, session, user, city)
     elif await pitching.current_draft(session, user.telegram_id) is not None:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.locks import lock_for_writing
 from storage.models import (
     AuditEntry,
     Coordinator,
@@ -43,6 +44,11 @@ async def add_promoted_admin(
         values={"user_id": user_id, "granted_by": granted_by, "granted_at": now},
         update_columns=[],
     )
+
+
+async def lock_admins(session: AsyncSession) -> None:
+    """Promotions and removals of admins, one at a time until this transaction ends."""
+    await lock_for_writing(session, PromotedAdmin.__table__)
 
 
 async def remove_promoted_admin(session: AsyncSession, user_id: int) -> bool:
@@ -93,6 +99,12 @@ async def remove_coordinator(session: AsyncSession, *, incubator_code: str, user
 
 
 # --- chats -------------------------------------------------------------------------------
+
+
+async def lock_bindings(session: AsyncSession) -> None:
+    """Changes to which chat serves which incubator, one at a time until this transaction
+    ends."""
+    await lock_for_writing(session, IncubatorChat.__table__)
 
 
 async def bound_chat(session: AsyncSession, incubator_code: str) -> int | None:
@@ -287,20 +299,25 @@ async def count_pitches_in(
 async def search_pitches(
     session: AsyncSession, *, words: Sequence[str], incubators: Sequence[str] | None, limit: int
 ) -> Sequence[Pitch]:
-    """Pitches whose reference, title, need or idea contain every word (any case)."""
+    """Pitches whose reference, title, need or idea contain every word (any case). A word is
+    looked for as written: `%` and `_` in it are no wildcards."""
     query = _scope(select(Pitch), incubators)
     for word in words:
-        pattern = f"%{word.lower()}%"
+        pattern = f"%{_like_literal(word.lower())}%"
         query = query.where(
             or_(
-                func.lower(Pitch.reference).like(pattern),
-                func.lower(Pitch.title).like(pattern),
-                func.lower(Pitch.need).like(pattern),
-                func.lower(func.coalesce(Pitch.idea_text, "")).like(pattern),
+                func.lower(Pitch.reference).like(pattern, escape="\\"),
+                func.lower(Pitch.title).like(pattern, escape="\\"),
+                func.lower(Pitch.need).like(pattern, escape="\\"),
+                func.lower(func.coalesce(Pitch.idea_text, "")).like(pattern, escape="\\"),
             )
         )
     query = query.order_by(Pitch.submitted_at.desc()).limit(limit)  # type: ignore[union-attr]
     return (await session.execute(query)).scalars().all()
+
+
+def _like_literal(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 async def unassigned_since(

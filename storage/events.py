@@ -36,8 +36,20 @@ async def get_event(session: AsyncSession, event_id: int) -> Event | None:
 
 
 async def get_event_for_update(session: AsyncSession, event_id: int) -> Event | None:
-    """The event, locked until the transaction ends (PostgreSQL), so two people cannot take
-    the last place at once. Fresh from the database, not the session's copy."""
+    """The event, fresh from the database and locked until the transaction ends, so the
+    answers to one event are taken one at a time and two people cannot take the last place.
+
+    PostgreSQL locks the row. SQLite has no row locks and ignores FOR UPDATE; its driver
+    begins a transaction only at the first write, so reads before a write are not protected.
+    A write comes first here: the transaction holds the database's write lock from its start,
+    as BEGIN IMMEDIATE would, and everything read after it is current."""
+    if session.bind is not None and session.bind.dialect.name == "sqlite":
+        await session.execute(
+            update(Event)
+            .where(Event.id == event_id)  # type: ignore[arg-type]
+            .values(version=Event.version)
+            .execution_options(synchronize_session=False)
+        )
     result = await session.execute(
         select(Event)
         .where(Event.id == event_id)  # type: ignore[arg-type]
@@ -157,14 +169,16 @@ class RsvpCounts:
 
 
 async def get_rsvp(session: AsyncSession, event_id: int, user_id: int) -> Rsvp | None:
-    return await session.get(Rsvp, (event_id, user_id))
+    """The person's answer as stored now (not an older copy the session may hold)."""
+    return await session.get(Rsvp, (event_id, user_id), populate_existing=True)
 
 
 async def set_rsvp(
     session: AsyncSession, *, event_id: int, user_id: int, status: str, now: datetime
 ) -> Rsvp:
-    """Store a person's answer. `updated_at` changes only when the status does, so pressing
-    the same button again keeps one's place on the waiting list."""
+    """Store a person's answer. `updated_at` changes only when the status does, and one
+    who joins the waiting list gets the event's next waiting number (call it under the
+    event's lock, `get_event_for_update`), so pressing again keeps one's place in line."""
     rsvp = await get_rsvp(session, event_id, user_id)
     if rsvp is None:
         rsvp = Rsvp(
@@ -173,9 +187,22 @@ async def set_rsvp(
     elif rsvp.status != status:
         rsvp.status = status
         rsvp.updated_at = now
+    if status != "waiting":
+        rsvp.waiting_number = None
+    elif rsvp.waiting_number is None:
+        rsvp.waiting_number = await _next_waiting_number(session, event_id)
     session.add(rsvp)
     await session.flush()
     return rsvp
+
+
+async def _next_waiting_number(session: AsyncSession, event_id: int) -> int:
+    result = await session.execute(
+        select(func.coalesce(func.max(Rsvp.waiting_number), 0) + 1).where(
+            Rsvp.event_id == event_id  # type: ignore[arg-type]
+        )
+    )
+    return int(result.scalar_one())
 
 
 async def rsvp_counts(session: AsyncSession, event_id: int) -> RsvpCounts:
@@ -204,13 +231,31 @@ async def rsvp_counts_for(
 
 
 async def waiting_list(session: AsyncSession, event_id: int) -> list[Rsvp]:
-    """Who waits for a place, first come first."""
+    """Who waits for a place, first in line first."""
     result = await session.execute(
         select(Rsvp)
         .where(Rsvp.event_id == event_id, Rsvp.status == "waiting")  # type: ignore[arg-type]
-        .order_by(Rsvp.updated_at, Rsvp.created_at, Rsvp.user_id)  # type: ignore[arg-type]
+        .order_by(Rsvp.waiting_number, Rsvp.updated_at, Rsvp.user_id)  # type: ignore[arg-type]
+        .execution_options(populate_existing=True)
     )
     return list(result.scalars())
+
+
+async def waiting_position(session: AsyncSession, event_id: int, user_id: int) -> int | None:
+    """The person's place in the waiting line (1 is next), or None when not waiting."""
+    mine = await get_rsvp(session, event_id, user_id)
+    if mine is None or mine.status != "waiting" or mine.waiting_number is None:
+        return None
+    result = await session.execute(
+        select(func.count())
+        .select_from(Rsvp)
+        .where(
+            Rsvp.event_id == event_id,  # type: ignore[arg-type]
+            Rsvp.status == "waiting",  # type: ignore[arg-type]
+            Rsvp.waiting_number <= mine.waiting_number,  # type: ignore[operator]
+        )
+    )
+    return int(result.scalar_one())
 
 
 async def rsvp_people(

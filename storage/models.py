@@ -333,13 +333,16 @@ class Event(SQLModel, table=True):
 
 class Rsvp(SQLModel, table=True):
     """A person's answer to an event: 'going', 'waiting' (the event was full) or
-    'not_going'. The waiting list is ordered by `updated_at`."""
+    'not_going'. The waiting list is ordered by `waiting_number`: the next number of the
+    event, given when one joins the list (under the event's lock), so the line keeps the
+    order in which the answers were taken, whatever the clocks said."""
 
     __tablename__ = "event_rsvps"
 
     event_id: int = Field(foreign_key="events.id", primary_key=True)
     user_id: int = Field(sa_column=_big_id(primary_key=True, autoincrement=False))
     status: str = Field(max_length=16)
+    waiting_number: int | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
     updated_at: datetime = Field(
         default_factory=utcnow, sa_column=_utc_column(nullable=False, index=True)

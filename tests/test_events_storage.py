@@ -7,15 +7,19 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from alembic import command
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.city import load_city
 from core.languages import create_i18n
 from core.services import attendance as service
+from core.services import subscriptions
 from core.services.city_sync import sync_city_data
 from storage import events as data
+from storage.database import create_engine, create_sessionmaker
 from storage.events import SubscriptionChoice
+from storage.migrate import alembic_config
 from storage.models import Event, OutboxMessage, User
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -193,15 +197,15 @@ async def test_subscription_round_trip_and_unsubscribe_stops_everything(
         reminders=False,
         digest=True,
     )
-    await service.save_subscription(session, user_id=1, choice=choice, city=CITY, now=NOW)
+    await subscriptions.save_subscription(session, user_id=1, choice=choice, city=CITY, now=NOW)
     assert await data.get_subscription(session, 1) == choice
 
-    with pytest.raises(service.InvalidSubscription):
-        await service.save_subscription(
+    with pytest.raises(subscriptions.InvalidSubscription):
+        await subscriptions.save_subscription(
             session, user_id=1, choice=SubscriptionChoice(), city=CITY, now=NOW
         )
-    with pytest.raises(service.InvalidSubscription):
-        await service.save_subscription(
+    with pytest.raises(subscriptions.InvalidSubscription):
+        await subscriptions.save_subscription(
             session,
             user_id=1,
             choice=SubscriptionChoice(kinds=frozenset({"lunch_learn"}), areas={"atlantis"}),  # type: ignore[arg-type]
@@ -210,7 +214,7 @@ async def test_subscription_round_trip_and_unsubscribe_stops_everything(
         )
     assert await data.get_subscription(session, 1) == choice
 
-    await service.unsubscribe(session, user_id=1, now=NOW)
+    await subscriptions.unsubscribe(session, user_id=1, now=NOW)
     event = await data.add_event(session, make_event(kind="malmo_hour", area="oster"))
     await data.set_rsvp(session, event_id=event.id, user_id=1, status="going", now=NOW)  # type: ignore[arg-type]
     await session.commit()
@@ -312,3 +316,49 @@ async def test_answers_to_unavailable_events_are_refused(city_session: AsyncSess
         assert refused.value.reason == reason
     for event_id in ids:
         assert await data.get_rsvp(session, event_id, 1) is None  # type: ignore[arg-type]
+
+
+async def test_the_migration_numbers_those_already_waiting_in_their_order(
+    database_url: str,
+) -> None:
+    """0005 gives the people waiting before it the numbers of the order they had."""
+
+    def migrate(connection: object, revision: str, down: bool = False) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, revision)
+
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(migrate, "0004")
+        async with create_sessionmaker(engine)() as session:
+            event = make_event(capacity=1, area=None)
+            event = await data.add_event(session, event)
+            rows = [(1, "going", 0), (2, "waiting", 9), (3, "waiting", 5), (4, "waiting", 5)]
+            for user_id, status, minutes in rows:
+                await session.execute(
+                    text(
+                        "INSERT INTO event_rsvps (event_id, user_id, status, created_at, "
+                        "updated_at) VALUES (:event, :user, :status, :at, :at)"
+                    ),
+                    {
+                        "event": event.id,
+                        "user": user_id,
+                        "status": status,
+                        "at": NOW + timedelta(minutes=minutes),
+                    },
+                )
+            await session.commit()
+            event_id = event.id
+        async with engine.begin() as connection:
+            await connection.run_sync(migrate, "head")
+        async with create_sessionmaker(engine)() as session:
+            line = await data.waiting_list(session, event_id)  # type: ignore[arg-type]
+            assert [(r.user_id, r.waiting_number) for r in line] == [(3, 1), (4, 2), (2, 3)]
+            assert (await data.get_rsvp(session, event_id, 1)).waiting_number is None  # type: ignore[arg-type, union-attr]
+        async with engine.begin() as connection:
+            await connection.run_sync(migrate, "0004", True)
+            await connection.run_sync(migrate, "head")
+    finally:
+        await engine.dispose()

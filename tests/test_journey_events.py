@@ -3,6 +3,7 @@ the calendar file, subscriptions and unsubscribing; forged or stale buttons chan
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,7 @@ from core.city import load_city
 from core.event_texts import when_text
 from storage import events as data
 from storage.events import SubscriptionChoice
-from storage.models import Event, OutboxMessage, utcnow
+from storage.models import AuditEntry, Event, OutboxMessage, utcnow
 from tests.conftest import RunningBot
 from tests.emulator import FakeUser, SentMessage, TelegramEmulator
 from tests.journeys import answer, press, translator
@@ -289,6 +290,53 @@ async def test_forged_and_stale_buttons_are_refused_and_change_nothing(
     async with running_bot.sessionmaker() as session:
         assert await data.get_rsvp(session, event.id, 7301) is None  # type: ignore[arg-type]
         assert await data.get_subscription(session, 7301) is None
+        # A button naming an event residents cannot see is kept in the audit log.
+        audit = await session.execute(select(AuditEntry).where(AuditEntry.actor_id == 7301))
+        assert [(a.action, a.subject, a.details) for a in audit.scalars()] == [
+            ("refused", "event:999999", {"attempt": "event:going"})
+        ]
+    olle.assert_no_new_message()
+
+
+FORGED_BUTTONS = (
+    "ev:going:" + "9" * 25 + ":1",
+    "ev:going:{id}:" + "9" * 25,
+    "ev:details:2147483648:1",
+    "ev:going:-1:1",
+    "ev:going:١٢:1",  # Arabic-Indic digits
+    "ev:ics:²:1",
+    "ev:not_going: {id}:1",
+    "ev:going:{id}",
+    "ev:going:{id}:1:1",
+    "ev:unsubscribe:{id}:-1",
+    "evp:²",
+    "evp:-1",
+    "evp:" + "9" * 25,
+    "evp:10001",
+    "evp:",
+    "sub:kind:" + "x" * 41,
+    "sub:save:Ä",
+    "sub:drop",
+)
+
+
+async def test_forged_numbers_in_buttons_fall_to_the_fallback_and_change_nothing(
+    emulator: TelegramEmulator, running_bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Numbers that do not read (too big, negative, not ASCII digits) or missing and extra
+    fields never reach a handler: the press is answered as no longer valid, with the menu."""
+    event = await create_event(running_bot, capacity=3)
+    olle = await resident(emulator, 7351, "en")
+    card = await open_details(olle, "en")
+    caplog.set_level(logging.ERROR, logger="handlers.errors")
+    for forged in FORGED_BUTTONS:
+        refused = await olle.press_data(forged.format(id=event.id), message=card)
+        assert refused.text == "This button is no longer valid.", forged
+        assert (await olle.next_message()).text == "Here is the menu.", forged
+    assert [r for r in caplog.records if r.name == "handlers.errors"] == []
+    async with running_bot.sessionmaker() as session:
+        assert await data.get_rsvp(session, event.id, 7351) is None  # type: ignore[arg-type]
+        assert await data.get_subscription(session, 7351) is None
     olle.assert_no_new_message()
 
 
@@ -312,6 +360,13 @@ async def test_deep_links_open_the_event_and_the_subscriptions(
     await eva.next_message()
     missing = await eva.next_message()
     assert missing.text == "I can't find that meeting. Here are the coming ones: /events"
+
+    # An id beyond our ids is no event link (it used to reach PostgreSQL and fail there).
+    for link in ("event_99999999999", "event_2147483648", "event_0"):
+        await eva.send(f"/start {link}")
+        assert (await eva.next_message()).text.startswith("Hello, Eva!")  # type: ignore[union-attr]
+        listing = await answer(eva, "/events")  # next: the list, no error in between
+        assert "Lärande Lunch: cykelkök" in (listing.text or "")
 
 
 async def test_an_empty_list_and_the_menu_buttons(

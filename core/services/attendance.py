@@ -1,9 +1,13 @@
-"""Residents and events: answering (with a waiting list when full) and subscriptions."""
+"""Residents and events: the list, an event's card, answering (with a waiting list when
+full) and giving freed places to those waiting.
+
+Answers to one event are taken one at a time (`storage.events.get_event_for_update` locks
+the event on SQLite and PostgreSQL alike), so an event never has more people going than
+places, and the waiting line keeps the order in which the answers were taken."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -14,19 +18,37 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import event_texts
 from core.city import CityData
+from core.event_views import EventsPage, EventView, RsvpResult
+from core.services.roles import record_refusal, roles_of
 from storage import events as data
-from storage.events import RsvpCounts, SubscriptionChoice
-from storage.models import EVENT_KINDS, Event
+from storage.models import Event
 from storage.outbox import QueuedMessage, enqueue
+
+__all__ = [
+    "ANSWERS",
+    "EventUnavailable",
+    "RsvpResult",
+    "button_event",
+    "event_view",
+    "events_page",
+    "fill_from_waiting_list",
+    "refused",
+    "rsvp",
+]
 
 logger = logging.getLogger(__name__)
 
 ANSWERS = ("going", "not_going")
+EVENTS_PER_PAGE = 5
+# Residents never see an event still being prepared; a cancelled one shows as cancelled.
+VISIBLE = ("published", "cancelled")
+# A press naming an event residents cannot see is forged (or the event was taken back).
+AUDITED = ("missing", "unpublished")
 
 
 class EventUnavailable(Exception):
-    """The event cannot be answered: `reason` is 'missing', 'unpublished', 'cancelled',
-    'past' or 'stale' (the button was made for an older version)."""
+    """The event cannot be used as asked: `reason` is 'missing', 'unpublished',
+    'cancelled', 'past' or 'stale' (the button was made for an older version)."""
 
     def __init__(self, reason: str, event: Event | None = None) -> None:
         super().__init__(reason)
@@ -34,18 +56,13 @@ class EventUnavailable(Exception):
         self.event = event
 
 
-@dataclass(frozen=True)
-class RsvpResult:
-    """How an answer came out. `status` is the person's answer now ('going', 'waiting' or
-    'not_going'); `changed` is False when it was already so; `position` is the place on the
-    waiting list; `promoted` are the people who got a place that this answer freed."""
-
-    event: Event
-    status: str
-    changed: bool
-    counts: RsvpCounts
-    position: int | None = None
-    promoted: tuple[int, ...] = ()
+def check_visible(event: Event | None) -> Event:
+    """The event if residents may see it, else EventUnavailable saying why."""
+    if event is None:
+        raise EventUnavailable("missing")
+    if event.status not in VISIBLE:
+        raise EventUnavailable("unpublished", event)
+    return event
 
 
 def check_answerable(event: Event | None, *, now: datetime, version: int | None = None) -> Event:
@@ -63,6 +80,89 @@ def check_answerable(event: Event | None, *, now: datetime, version: int | None 
     return event
 
 
+# --- what residents see ---------------------------------------------------------------------
+
+
+async def events_page(
+    session: AsyncSession, *, page: int, user_id: int, admin_ids: list[int], now: datetime
+) -> EventsPage:
+    """A page of the coming events, soonest first (a page beyond the last shows the last);
+    staff get the counts too."""
+    total = await data.count_upcoming_events(session, now=now)
+    last_page = max(total - 1, 0) // EVENTS_PER_PAGE
+    page = min(max(page, 0), last_page)
+    found = await data.upcoming_events(
+        session, now=now, limit=EVENTS_PER_PAGE, offset=page * EVENTS_PER_PAGE
+    )
+    staff = (await roles_of(session, user_id, admin_ids)).is_staff
+    counts = await data.rsvp_counts_for(session, [e.id for e in found]) if staff else {}  # type: ignore[misc]
+    return EventsPage(
+        events=found,
+        total=total,
+        page=page,
+        last_page=last_page,
+        first_number=page * EVENTS_PER_PAGE + 1,
+        staff=staff,
+        counts=counts,
+    )
+
+
+async def event_view(
+    session: AsyncSession, *, event_id: int, user_id: int, admin_ids: list[int]
+) -> EventView:
+    """The event as this person sees it, with their own answer; EventUnavailable when
+    residents may not see it."""
+    event = check_visible(await data.get_event(session, event_id))
+    answer = await data.get_rsvp(session, event_id, user_id)
+    return EventView(
+        event=event,
+        counts=await data.rsvp_counts(session, event_id),
+        status=answer.status if answer else None,
+        staff=(await roles_of(session, user_id, admin_ids)).is_staff,
+    )
+
+
+async def button_event(
+    session: AsyncSession, *, event_id: int, action: str, version: int, now: datetime
+) -> Event:
+    """The event a resident's button names, if the action may use it now: the card and the
+    calendar file need an event residents may see; Going and Not going one open for
+    answers, of the button's version. EventUnavailable says why not."""
+    event = await data.get_event(session, event_id)
+    if action in ANSWERS:
+        return check_answerable(event, now=now, version=version)
+    return check_visible(event)
+
+
+async def refused(
+    session: AsyncSession,
+    *,
+    refusal: EventUnavailable,
+    event_id: int,
+    action: str,
+    user_id: int,
+    admin_ids: list[int],
+    now: datetime,
+) -> EventView | None:
+    """After a refused press: one naming an event residents cannot see goes to the audit
+    log; a button of an older version gets the event as it is now (returned)."""
+    logger.info("user %s: %s on event %s refused (%s)", user_id, action, event_id, refusal.reason)
+    if refusal.reason in AUDITED:
+        await record_refusal(
+            session,
+            actor_id=user_id,
+            action=f"event:{action}",
+            subject=f"event:{event_id}",
+            now=now,
+        )
+    if refusal.reason == "stale" and refusal.event is not None:
+        return await event_view(session, event_id=event_id, user_id=user_id, admin_ids=admin_ids)
+    return None
+
+
+# --- answers --------------------------------------------------------------------------------
+
+
 async def rsvp(
     session: AsyncSession,
     *,
@@ -75,8 +175,9 @@ async def rsvp(
     tz: ZoneInfo,
     version: int | None = None,
 ) -> RsvpResult:
-    """Answer 'going' or 'not_going'. Going to a full event puts one on the waiting list;
-    giving up a place hands it to the first one waiting, who is told in their language."""
+    """Answer 'going' or 'not_going', under the event's lock. Going to a full event puts
+    one at the end of the waiting line; giving up a place hands it to the first one
+    waiting, who is told in their language."""
     if answer not in ANSWERS:
         raise ValueError(f"unknown answer {answer!r}")
     try:
@@ -88,35 +189,35 @@ async def rsvp(
         raise
     current = await data.get_rsvp(session, event_id, user_id)
     before = current.status if current else None
+    status = await _status_after(session, event, answer=answer, before=before)
+    await data.set_rsvp(session, event_id=event_id, user_id=user_id, status=status, now=now)
     promoted: tuple[int, ...] = ()
-    if answer == "going":
-        if before in ("going", "waiting"):
-            status = before
-        else:
-            counts = await data.rsvp_counts(session, event_id)
-            status = "waiting" if event_texts.is_full(event, counts.going) else "going"
-        await data.set_rsvp(session, event_id=event_id, user_id=user_id, status=status, now=now)
-    else:
-        status = "not_going"
-        await data.set_rsvp(session, event_id=event_id, user_id=user_id, status=status, now=now)
-        if before == "going":
-            promoted = await _fill_places(session, event, now=now, i18n=i18n, city=city, tz=tz)
-    counts = await data.rsvp_counts(session, event_id)
-    position = None
-    if status == "waiting":
-        waiting = [r.user_id for r in await data.waiting_list(session, event_id)]
-        position = waiting.index(user_id) + 1 if user_id in waiting else None
-    await session.commit()
-    if before != status:
-        logger.info("user %s answered %s to event %s", user_id, status, event_id)
-    return RsvpResult(
+    if before == "going" and status == "not_going":
+        promoted = await _fill_places(session, event, now=now, i18n=i18n, city=city, tz=tz)
+    result = RsvpResult(
         event=event,
         status=status,
-        changed=before != status,
-        counts=counts,
-        position=position,
+        before=before,
+        counts=await data.rsvp_counts(session, event_id),
+        position=await data.waiting_position(session, event_id, user_id),
         promoted=promoted,
     )
+    await session.commit()
+    if result.changed:
+        logger.info("user %s answered %s to event %s", user_id, status, event_id)
+    return result
+
+
+async def _status_after(
+    session: AsyncSession, event: Event, *, answer: str, before: str | None
+) -> str:
+    """Going keeps a place or a place in line already held; else a free place, or the line."""
+    if answer == "not_going":
+        return "not_going"
+    if before in ("going", "waiting"):
+        return before
+    counts = await data.rsvp_counts(session, event.id)  # type: ignore[arg-type]
+    return "waiting" if event_texts.is_full(event, counts.going) else "going"
 
 
 async def fill_from_waiting_list(
@@ -131,10 +232,10 @@ async def fill_from_waiting_list(
     """Give free places (e.g. after the capacity grew) to those waiting, in order, and queue
     a notice to each. Returns who got a place."""
     event = await data.get_event_for_update(session, event_id)
-    if event is None or event.status != "published":
-        return ()
-    promoted = await _fill_places(session, event, now=now, i18n=i18n, city=city, tz=tz)
-    await session.commit()
+    promoted: tuple[int, ...] = ()
+    if event is not None and event.status == "published":
+        promoted = await _fill_places(session, event, now=now, i18n=i18n, city=city, tz=tz)
+    await session.commit()  # also when nothing changed: this releases the lock
     return promoted
 
 
@@ -201,62 +302,3 @@ def promotion_payload(
         "parse_mode": "HTML",
         "reply_markup": markup.model_dump(mode="json", exclude_none=True),
     }
-
-
-# --- subscriptions --------------------------------------------------------------------------
-
-
-class InvalidSubscription(ValueError):
-    """`reason`: 'no_kinds', 'unknown_kind' or 'unknown_area'."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-async def subscription_of(session: AsyncSession, user_id: int) -> SubscriptionChoice | None:
-    return await data.get_subscription(session, user_id)
-
-
-async def save_subscription(
-    session: AsyncSession,
-    *,
-    user_id: int,
-    choice: SubscriptionChoice,
-    city: CityData,
-    now: datetime,
-) -> SubscriptionChoice:
-    """Store what the resident chose: at least one kind, areas of this city (none: all)."""
-    if not choice.kinds:
-        raise InvalidSubscription("no_kinds")
-    if not choice.kinds <= set(EVENT_KINDS):
-        raise InvalidSubscription("unknown_kind")
-    if any(city.area(code) is None for code in choice.areas):
-        raise InvalidSubscription("unknown_area")
-    await data.save_subscription(session, user_id=user_id, choice=choice, now=now)
-    await session.commit()
-    logger.info("user %s saved a subscription", user_id)
-    return choice
-
-
-async def set_reminders(
-    session: AsyncSession, *, user_id: int, enabled: bool, now: datetime
-) -> None:
-    await data.set_subscription_flags(session, user_id=user_id, now=now, reminders=enabled)
-    await session.commit()
-
-
-async def set_digest(session: AsyncSession, *, user_id: int, enabled: bool, now: datetime) -> None:
-    await data.set_subscription_flags(session, user_id=user_id, now=now, digest=enabled)
-    await session.commit()
-
-
-async def unsubscribe(session: AsyncSession, *, user_id: int, now: datetime) -> bool:
-    """Stop everything: no announcements, no digest, and no reminders either (a subscription
-    without kinds stays, since people without one get reminders). Whether anything was on."""
-    before = await data.get_subscription(session, user_id)
-    stopped = SubscriptionChoice(kinds=frozenset(), areas=frozenset(), reminders=False)
-    await data.save_subscription(session, user_id=user_id, choice=stopped, now=now)
-    await session.commit()
-    logger.info("user %s unsubscribed", user_id)
-    return before is None or before != stopped

@@ -1,9 +1,15 @@
-"""Who may do what: admins (configured or promoted) and coordinators of incubators."""
+"""Who may do what: admins (configured or promoted) and coordinators of incubators.
+
+The rules live here, once. Every staff use case checks the actor's right on the object and
+on what the object belongs to right now, refuses with NotAllowed (its `reason` names the
+rule) and keeps rights refusals in the audit log.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NoReturn
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,6 +42,21 @@ class Roles:
         """The incubators whose pitches this person sees; None for all (admins)."""
         return None if self.is_admin else sorted(self.incubators)
 
+    def limited_to(self, incubator_code: str) -> Roles:
+        """The same person, seeing one incubator at most (as in that incubator's group)."""
+        codes = {incubator_code} if self.can_handle(incubator_code) else set()
+        return Roles(user_id=self.user_id, is_admin=False, incubators=frozenset(codes))
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """Who tries what on which object, and when: what the audit log keeps of a refusal."""
+
+    actor: Roles
+    action: str
+    subject: str
+    now: datetime
+
 
 async def admin_ids(session: AsyncSession, configured: list[int]) -> list[int]:
     promoted = await data.promoted_admin_ids(session)
@@ -48,159 +69,87 @@ async def roles_of(session: AsyncSession, user_id: int, configured_admins: list[
     return Roles(user_id=user_id, is_admin=user_id in admins, incubators=frozenset(incubators))
 
 
-async def promote_admin(
-    session: AsyncSession, *, actor: Roles, user_id: int, now: datetime
-) -> None:
-    if not actor.is_admin:
-        raise NotAllowed("not_admin")
-    await data.add_promoted_admin(session, user_id=user_id, granted_by=actor.user_id, now=now)
-    await data.add_audit(
-        session, actor_id=actor.user_id, action="admin_added", subject=str(user_id), now=now
-    )
-    await session.commit()
-
-
-async def demote_admin(
-    session: AsyncSession,
-    *,
-    actor: Roles,
-    user_id: int,
-    configured_admins: list[int],
-    now: datetime,
-) -> None:
-    """Configured admins stay (they are the operator's choice); the last admin stays too."""
-    if not actor.is_admin:
-        raise NotAllowed("not_admin")
-    if user_id in configured_admins:
-        raise NotAllowed("configured_admin")
-    admins = await admin_ids(session, configured_admins)
-    if user_id not in admins:
-        raise NotAllowed("not_an_admin")
-    if len(admins) == 1:
-        raise NotAllowed("last_admin")
-    await data.remove_promoted_admin(session, user_id)
-    await data.add_audit(
-        session, actor_id=actor.user_id, action="admin_removed", subject=str(user_id), now=now
-    )
-    await session.commit()
-
-
-def _check_incubator(actor: Roles, incubator_code: str, city: CityData) -> None:
-    if city.incubator(incubator_code) is None:
-        raise NotAllowed("unknown_incubator")
-    if not actor.can_handle(incubator_code):
-        raise NotAllowed("not_coordinator")
-
-
-async def add_coordinator(
-    session: AsyncSession,
-    *,
-    actor: Roles,
-    incubator_code: str,
-    user_id: int,
-    city: CityData,
-    now: datetime,
-) -> None:
-    """Admins, and the incubator's own coordinators, may add coordinators to it."""
-    _check_incubator(actor, incubator_code, city)
-    await data.add_coordinator(
-        session, incubator_code=incubator_code, user_id=user_id, added_by=actor.user_id, now=now
-    )
-    await data.add_audit(
-        session,
-        actor_id=actor.user_id,
-        action="coordinator_added",
-        subject=str(user_id),
-        details={"incubator": incubator_code},
-        now=now,
-    )
-    await session.commit()
-
-
-async def remove_coordinator(
-    session: AsyncSession,
-    *,
-    actor: Roles,
-    incubator_code: str,
-    user_id: int,
-    city: CityData,
-    now: datetime,
-) -> bool:
-    _check_incubator(actor, incubator_code, city)
-    removed = await data.remove_coordinator(
-        session, incubator_code=incubator_code, user_id=user_id
-    )
-    if removed:
-        await data.add_audit(
-            session,
-            actor_id=actor.user_id,
-            action="coordinator_removed",
-            subject=str(user_id),
-            details={"incubator": incubator_code},
-            now=now,
-        )
-    await session.commit()
-    return removed
-
-
-async def bind_chat(
-    session: AsyncSession,
-    *,
-    actor: Roles,
-    incubator_code: str,
-    chat_id: int,
-    city: CityData,
-    now: datetime,
-) -> None:
-    _check_incubator(actor, incubator_code, city)
-    await data.bind_chat(
-        session, incubator_code=incubator_code, chat_id=chat_id, bound_by=actor.user_id, now=now
-    )
-    await data.add_audit(
-        session,
-        actor_id=actor.user_id,
-        action="chat_bound",
-        subject=str(chat_id),
-        details={"incubator": incubator_code},
-        now=now,
-    )
-    await session.commit()
-
-
-async def unbind_chat(
-    session: AsyncSession, *, actor: Roles, chat_id: int, now: datetime
-) -> str | None:
-    code = await data.incubator_of_chat(session, chat_id)
-    if code is None:
-        return None
-    if not actor.can_handle(code):
-        raise NotAllowed("not_coordinator")
-    await data.unbind_chat(session, chat_id)
-    await data.add_audit(
-        session,
-        actor_id=actor.user_id,
-        action="chat_unbound",
-        subject=str(chat_id),
-        details={"incubator": code},
-        now=now,
-    )
-    await session.commit()
-    return code
-
-
 async def record_refusal(
-    session: AsyncSession, *, actor_id: int, action: str, subject: str, now: datetime
+    session: AsyncSession,
+    *,
+    actor_id: int,
+    action: str,
+    subject: str,
+    now: datetime,
+    reason: str | None = None,
 ) -> None:
-    """Forged or stale attempts are kept in the audit log."""
+    """Forged, stale or unauthorised attempts are kept in the audit log."""
+    details = {"attempt": action[:64]}
+    if reason:
+        details["reason"] = reason[:32]
     await data.add_audit(
         session,
         actor_id=actor_id,
         action="refused",
         subject=subject[:64],
-        details={"attempt": action[:64]},
+        details=details,
         now=now,
     )
     await session.commit()
+
+
+async def refuse(session: AsyncSession, attempt: Attempt, reason: str) -> NoReturn:
+    """Audit the refusal (which also ends the transaction and its locks) and raise it."""
+    await record_refusal(
+        session,
+        actor_id=attempt.actor.user_id,
+        action=attempt.action,
+        subject=attempt.subject,
+        now=attempt.now,
+        reason=reason,
+    )
+    raise NotAllowed(reason)
+
+
+async def require_staff(session: AsyncSession, attempt: Attempt) -> None:
+    if not attempt.actor.is_staff:
+        await refuse(session, attempt, "not_staff")
+
+
+async def require_admin(
+    session: AsyncSession, attempt: Attempt, configured: list[int]
+) -> list[int]:
+    """The actor is an admin as the database says now (call it after taking the admins'
+    lock); returns every admin."""
+    admins = await admin_ids(session, configured)
+    if attempt.actor.user_id not in admins:
+        await refuse(session, attempt, "not_admin")
+    return admins
+
+
+async def require_incubator(
+    session: AsyncSession, attempt: Attempt, incubator_code: str, city: CityData
+) -> None:
+    """An incubator that exists, which the actor handles (admins handle every one)."""
+    if city.incubator(incubator_code) is None:
+        raise NotAllowed("unknown_incubator")
+    if not attempt.actor.can_handle(incubator_code):
+        await refuse(session, attempt, "not_coordinator")
+
+
+async def require_chat(
+    session: AsyncSession, attempt: Attempt, chat_id: int, *, reason: str = "not_coordinator"
+) -> str | None:
+    """The incubator the chat serves now (None if none), which the actor must handle: a
+    group bound to an incubator belongs to that incubator's people."""
+    bound = await data.incubator_of_chat(session, chat_id)
+    if bound is not None and not attempt.actor.can_handle(bound):
+        await refuse(session, attempt, reason)
+    return bound
+
+
+async def menu_of(
+    session: AsyncSession, *, user_id: int, configured_admins: list[int], default_locale: str
+) -> tuple[Roles, str]:
+    """A person's roles and language, for the command menu Telegram shows them."""
+    roles = await roles_of(session, user_id, configured_admins)
+    locale = (await data.user_locales(session, [user_id])).get(user_id, default_locale)
+    return roles, locale
 
 
 async def staff_with_locales(
