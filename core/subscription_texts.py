@@ -13,8 +13,8 @@ from babel.lists import format_list
 from core import event_texts
 from core.callbacks import MenuCB, SubscriptionCB
 from core.city import CityData
-from storage.events import SubscriptionChoice
 from storage.models import EVENT_KINDS
+from storage.subscriptions import SubscriptionChoice
 
 quote = html_decoration.quote
 

@@ -25,6 +25,7 @@ from core.services.city_sync import sync_city_data
 from core.services.event_publishing import Audience, EventDraft, Renderer
 from core.services.roles import NotAllowed, Roles
 from storage import events as event_data
+from storage import subscriptions as subs
 from storage.models import Event, OutboxMessage, Rsvp
 from tests.conftest import make_settings
 from tests.emulator import TelegramEmulator
@@ -75,10 +76,10 @@ async def people(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
             await users.ensure_user(
                 session, telegram_id=user_id, language_code=locale, default_locale="sv", now=NOW
             )
-            await event_data.save_subscription(
+            await subs.save_subscription(
                 session,
                 user_id=user_id,
-                choice=event_data.SubscriptionChoice(kinds=frozenset(kinds), digest=True),
+                choice=subs.SubscriptionChoice(kinds=frozenset(kinds), digest=True),
                 now=NOW,
             )
         await session.commit()

@@ -17,10 +17,11 @@ from core.services import attendance as service
 from core.services import subscriptions
 from core.services.city_sync import sync_city_data
 from storage import events as data
+from storage import subscriptions as subs
 from storage.database import create_engine, create_sessionmaker
-from storage.events import SubscriptionChoice
 from storage.migrate import alembic_config
 from storage.models import Event, OutboxMessage, User
+from storage.subscriptions import SubscriptionChoice
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 TZ = ZoneInfo("Europe/Stockholm")
@@ -75,7 +76,7 @@ async def subscribe(
     reminders: bool = True,
     digest: bool = False,
 ) -> None:
-    await data.save_subscription(
+    await subs.save_subscription(
         session,
         user_id=user_id,
         choice=SubscriptionChoice(
@@ -144,19 +145,22 @@ async def test_recipients_of_an_announcement_match_kind_and_area(
     vaster_meetup = await data.add_event(session, make_event(kind="meetup", area="vaster"))
     await session.commit()
 
-    assert await data.subscribers_for_event(session, soder_lunch) == [
+    assert await subs.subscribers_for_event(session, soder_lunch) == [
         (1, "sv"),
         (2, "es"),
         (7, "ar"),
     ]
-    assert await data.subscribers_for_event(session, city_wide_lunch) == [
+    assert await subs.subscribers_for_event(session, city_wide_lunch) == [
         (1, "sv"),
         (2, "es"),
         (3, "ar"),
         (7, "ar"),
     ]
-    assert await data.subscribers_for_event(session, norr_lecture) == [(2, "es"), (4, "en")]
-    assert await data.subscribers_for_event(session, vaster_meetup) == []
+    assert await subs.subscribers_for_event(session, norr_lecture) == [
+        (2, "es"),
+        (4, "en"),
+    ]
+    assert await subs.subscribers_for_event(session, vaster_meetup) == []
 
 
 async def test_reminders_digest_and_answers_reach_the_right_people(
@@ -176,7 +180,7 @@ async def test_reminders_digest_and_answers_reach_the_right_people(
 
     # 1 has no subscription and still gets reminders; 2 turned them off; 3 blocked the bot.
     assert await data.reminder_recipients(session, event.id) == [(1, "sv")]  # type: ignore[arg-type]
-    assert await data.digest_recipients(session) == [(2, "es"), (4, "en"), (5, "sv")]
+    assert await subs.digest_recipients(session) == [(2, "es"), (4, "en"), (5, "sv")]
     assert await data.rsvp_people(session, event.id, ["going"]) == [(1, "sv"), (2, "es")]  # type: ignore[arg-type]
     assert await data.rsvp_people(session, event.id, ["going", "waiting"]) == [  # type: ignore[arg-type]
         (1, "sv"),
@@ -190,7 +194,7 @@ async def test_subscription_round_trip_and_unsubscribe_stops_everything(
 ) -> None:
     session = city_session
     await add_users(session, (1, "sv"))
-    assert await data.get_subscription(session, 1) is None
+    assert await subs.get_subscription(session, 1) is None
     choice = SubscriptionChoice(
         kinds=frozenset({"malmo_hour", "training"}),
         areas=frozenset({"oster"}),
@@ -198,7 +202,7 @@ async def test_subscription_round_trip_and_unsubscribe_stops_everything(
         digest=True,
     )
     await subscriptions.save_subscription(session, user_id=1, choice=choice, city=CITY, now=NOW)
-    assert await data.get_subscription(session, 1) == choice
+    assert await subs.get_subscription(session, 1) == choice
 
     with pytest.raises(subscriptions.InvalidSubscription):
         await subscriptions.save_subscription(
@@ -212,20 +216,20 @@ async def test_subscription_round_trip_and_unsubscribe_stops_everything(
             city=CITY,
             now=NOW,
         )
-    assert await data.get_subscription(session, 1) == choice
+    assert await subs.get_subscription(session, 1) == choice
 
     await subscriptions.unsubscribe(session, user_id=1, now=NOW)
     event = await data.add_event(session, make_event(kind="malmo_hour", area="oster"))
     await data.set_rsvp(session, event_id=event.id, user_id=1, status="going", now=NOW)  # type: ignore[arg-type]
     await session.commit()
-    assert await data.subscribers_for_event(session, event) == []
-    assert await data.subscribers(session) == []  # a broadcast to everyone leaves them out
-    assert await data.digest_recipients(session) == []
+    assert await subs.subscribers_for_event(session, event) == []
+    assert await subs.subscribers(session) == []  # a broadcast to everyone leaves them out
+    assert await subs.digest_recipients(session) == []
     assert await data.reminder_recipients(session, event.id) == []  # type: ignore[arg-type]
 
-    assert await data.delete_subscription(session, 1)
+    assert await subs.delete_subscription(session, 1)
     await session.commit()
-    assert await data.get_subscription(session, 1) is None
+    assert await subs.get_subscription(session, 1) is None
 
 
 async def test_a_full_event_has_a_waiting_list_and_a_freed_place_goes_to_the_first(

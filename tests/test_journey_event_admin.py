@@ -15,7 +15,7 @@ from core.event_texts import aware
 from core.schedule import publish_job_id, reminder_job_id
 from core.services import users
 from storage import coordination
-from storage import events as event_data
+from storage import subscriptions as subs
 from storage.models import Event, OutboxMessage, Rsvp, utcnow
 from tests.conftest import RunningBot
 from tests.emulator import FakeUser, SentMessage, TelegramEmulator
@@ -52,10 +52,10 @@ async def subscriber(
         await users.ensure_user(
             session, telegram_id=user_id, language_code=locale, default_locale="sv", now=utcnow()
         )
-        await event_data.save_subscription(
+        await subs.save_subscription(
             session,
             user_id=user_id,
-            choice=event_data.SubscriptionChoice(kinds=frozenset(kinds), areas=frozenset(areas)),
+            choice=subs.SubscriptionChoice(kinds=frozenset(kinds), areas=frozenset(areas)),
             now=utcnow(),
         )
         await session.commit()
@@ -384,6 +384,6 @@ async def test_broadcast_to_an_area_with_a_preview_and_progress(
     await es.press(ES("🔕 Unsubscribe"), message=es.last_message)
     await es.next_message()
     async with running_bot.sessionmaker() as session:
-        choice = await event_data.get_subscription(session, SUBSCRIBER_ID)
+        choice = await subs.get_subscription(session, SUBSCRIBER_ID)
     assert choice is None or not choice.kinds
     assert emulator.messages_to(5103) == []

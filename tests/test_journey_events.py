@@ -16,8 +16,9 @@ from core.callbacks import EventCB
 from core.city import load_city
 from core.event_texts import when_text
 from storage import events as data
-from storage.events import SubscriptionChoice
+from storage import subscriptions as subs
 from storage.models import AuditEntry, Event, OutboxMessage, utcnow
+from storage.subscriptions import SubscriptionChoice
 from tests.conftest import RunningBot
 from tests.emulator import FakeUser, SentMessage, TelegramEmulator
 from tests.journeys import answer, press, translator
@@ -213,7 +214,7 @@ async def test_subscribe_with_kinds_and_areas_then_unsubscribe_with_one_tap(
     assert screen.button_labels == []
 
     async with running_bot.sessionmaker() as session:
-        assert await data.get_subscription(session, 7201) == SubscriptionChoice(
+        assert await subs.get_subscription(session, 7201) == SubscriptionChoice(
             kinds=frozenset({"lunch_learn", "malmo_hour"}),
             areas=frozenset({"soder"}),
             reminders=True,
@@ -222,8 +223,8 @@ async def test_subscribe_with_kinds_and_areas_then_unsubscribe_with_one_tap(
     soder_lunch = await create_event(running_bot)
     norr_lunch = await create_event(running_bot, area_code="norr")
     async with running_bot.sessionmaker() as session:
-        assert await data.subscribers_for_event(session, soder_lunch) == [(7201, "ar")]
-        assert await data.subscribers_for_event(session, norr_lunch) == []
+        assert await subs.subscribers_for_event(session, soder_lunch) == [(7201, "ar")]
+        assert await subs.subscribers_for_event(session, norr_lunch) == []
 
     # 🔕 on an announcement stops everything at once.
     card = await open_details(layla, "ar")
@@ -237,8 +238,8 @@ async def test_subscribe_with_kinds_and_areas_then_unsubscribe_with_one_tap(
     )
     assert done.button_labels == [t("🔔 Subscribe again")]
     async with running_bot.sessionmaker() as session:
-        assert await data.subscribers_for_event(session, soder_lunch) == []
-        assert await data.digest_recipients(session) == []
+        assert await subs.subscribers_for_event(session, soder_lunch) == []
+        assert await subs.digest_recipients(session) == []
 
     again = await press(layla, t("🔔 Subscribe again"), done)
     assert (again.text or "").startswith(t("🔔 <b>Subscriptions</b>"))
@@ -289,7 +290,7 @@ async def test_forged_and_stale_buttons_are_refused_and_change_nothing(
 
     async with running_bot.sessionmaker() as session:
         assert await data.get_rsvp(session, event.id, 7301) is None  # type: ignore[arg-type]
-        assert await data.get_subscription(session, 7301) is None
+        assert await subs.get_subscription(session, 7301) is None
         # A button naming an event residents cannot see is kept in the audit log.
         audit = await session.execute(select(AuditEntry).where(AuditEntry.actor_id == 7301))
         assert [(a.action, a.subject, a.details) for a in audit.scalars()] == [
@@ -336,7 +337,7 @@ async def test_forged_numbers_in_buttons_fall_to_the_fallback_and_change_nothing
     assert [r for r in caplog.records if r.name == "handlers.errors"] == []
     async with running_bot.sessionmaker() as session:
         assert await data.get_rsvp(session, event.id, 7351) is None  # type: ignore[arg-type]
-        assert await data.get_subscription(session, 7351) is None
+        assert await subs.get_subscription(session, 7351) is None
     olle.assert_no_new_message()
 
 

@@ -25,6 +25,7 @@ from core.outbox_messages import text_payload
 from core.schedule import EventJobs, plan_event_jobs
 from core.services.roles import NotAllowed, Roles, record_refusal
 from storage import events as data
+from storage import subscriptions as subscription_data
 from storage.models import EVENT_KINDS, Campaign, Event
 from storage.outbox import QueuedMessage, create_campaign, enqueue
 
@@ -200,7 +201,7 @@ async def publish_event(
             payload=_announcement(event, renderer, locale),
             dedupe_key=f"{prefix}:{user_id}",
         )
-        for user_id, locale in await data.subscribers_for_event(session, event)
+        for user_id, locale in await subscription_data.subscribers_for_event(session, event)
     ]
     if renderer.announcement_chat_id is not None:
         locale = renderer.default_locale
@@ -269,7 +270,7 @@ async def send_digest(session: AsyncSession, *, now: datetime, renderer: Rendere
     events = await data.published_between(session, start=now, end=now + timedelta(days=7))
     if not events:
         return 0
-    recipients = await data.digest_recipients(session)
+    recipients = await subscription_data.digest_recipients(session)
     if not recipients:
         return 0
     campaign = await create_campaign(session, kind="digest")
@@ -334,7 +335,9 @@ async def broadcast_recipients(
         attempt="broadcast",
         now=now,
     )
-    return await data.subscribers(session, kind=audience.kind, area_code=audience.area_code)
+    return await subscription_data.subscribers(
+        session, kind=audience.kind, area_code=audience.area_code
+    )
 
 
 def _broadcast_payload(typed_text: str) -> dict[str, Any]:

@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.city import CityData
-from storage import events as data
-from storage.events import SubscriptionChoice
+from storage import subscriptions as subscription_data
 from storage.models import EVENT_KINDS
+from storage.subscriptions import SubscriptionChoice
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ def choice_from_data(values: Any) -> SubscriptionChoice:
 
 async def subscription_of(session: AsyncSession, user_id: int) -> SubscriptionChoice:
     """What the resident chose, or nothing chosen yet (reminders on, no digest)."""
-    return await data.get_subscription(session, user_id) or SubscriptionChoice()
+    return await subscription_data.get_subscription(session, user_id) or SubscriptionChoice()
 
 
 async def save_subscription(
@@ -133,7 +133,7 @@ async def save_subscription(
         raise InvalidSubscription("unknown_kind")
     if any(city.area(code) is None for code in choice.areas):
         raise InvalidSubscription("unknown_area")
-    await data.save_subscription(session, user_id=user_id, choice=choice, now=now)
+    await subscription_data.save_subscription(session, user_id=user_id, choice=choice, now=now)
     await session.commit()
     logger.info("user %s saved a subscription", user_id)
     return choice
@@ -142,9 +142,9 @@ async def save_subscription(
 async def unsubscribe(session: AsyncSession, *, user_id: int, now: datetime) -> bool:
     """Stop everything: no announcements, no digest, and no reminders either (a subscription
     without kinds stays, since people without one get reminders). Whether anything was on."""
-    before = await data.get_subscription(session, user_id)
+    before = await subscription_data.get_subscription(session, user_id)
     stopped = SubscriptionChoice(kinds=frozenset(), areas=frozenset(), reminders=False)
-    await data.save_subscription(session, user_id=user_id, choice=stopped, now=now)
+    await subscription_data.save_subscription(session, user_id=user_id, choice=stopped, now=now)
     await session.commit()
     logger.info("user %s unsubscribed", user_id)
     return before is None or before != stopped
