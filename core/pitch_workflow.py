@@ -26,3 +26,16 @@ def allowed(action: str, status: str) -> bool:
 def status_after_resident_reply(status: str) -> str:
     """A resident's answer to a question puts the pitch back in review."""
     return "in_review" if status == "needs_info" else status
+
+
+def changes(
+    action: str, *, assignee_id: int | None, actor_id: int, actor_name: str, to_incubator: str = ""
+) -> dict[str, object]:
+    """The pitch's new values after `action`: its status, and who handles it. Taking it, or
+    acting on a pitch nobody has taken, makes the actor its handler; a move starts afresh."""
+    values: dict[str, object] = {"status": RESULTING_STATUS[action]}
+    if action == "move":
+        values.update(incubator_code=to_incubator, assignee_id=None, assignee_name=None)
+    elif action == "take" or assignee_id is None:
+        values.update(assignee_id=actor_id, assignee_name=actor_name[:64])
+    return values

@@ -6,10 +6,11 @@ No commits here: the calling service does.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.locks import lock_for_writing
@@ -261,8 +262,60 @@ async def card_messages(session: AsyncSession, pitch_id: int) -> Sequence[PitchM
 # --- pitches for coordinators ------------------------------------------------------------
 
 
-async def get_pitch(session: AsyncSession, pitch_id: int) -> Pitch | None:
-    return await session.get(Pitch, pitch_id)
+async def get_pitch(session: AsyncSession, pitch_id: int, *, fresh: bool = False) -> Pitch | None:
+    """The pitch; `fresh` reads it again from the database rather than the session's copy."""
+    return await session.get(Pitch, pitch_id, populate_existing=fresh)
+
+
+@dataclass(frozen=True)
+class PitchState:
+    """What a decision on a pitch is made on: its status, its incubator and who handles it."""
+
+    status: str
+    incubator_code: str
+    assignee_id: int | None
+
+    @classmethod
+    def of(cls, pitch: Pitch) -> PitchState:
+        return cls(pitch.status, pitch.incubator_code, pitch.assignee_id)
+
+
+async def change_pitch(
+    session: AsyncSession, *, pitch_id: int, expected: PitchState, values: dict[str, Any]
+) -> bool:
+    """Compare-and-set: write `values` only if the pitch is still in the `expected` state.
+
+    True if the row changed. Of two changes made at once from the same state exactly one
+    succeeds, on SQLite (writers take turns) and on PostgreSQL (the second UPDATE re-reads
+    the row the first one committed and no longer matches it).
+    """
+    assignee = (
+        Pitch.assignee_id.is_(None)  # type: ignore[union-attr]
+        if expected.assignee_id is None
+        else Pitch.assignee_id == expected.assignee_id
+    )
+    result = await session.execute(
+        update(Pitch)
+        .where(
+            Pitch.id == pitch_id,  # type: ignore[arg-type]
+            Pitch.status == expected.status,  # type: ignore[arg-type]
+            Pitch.incubator_code == expected.incubator_code,  # type: ignore[arg-type]
+            assignee,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+async def touch_pitch(session: AsyncSession, *, pitch_id: int, now: datetime) -> None:
+    """Something happened on the pitch (a message either way) without a decision."""
+    await session.execute(
+        update(Pitch)
+        .where(Pitch.id == pitch_id)  # type: ignore[arg-type]
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _scope(query: Any, incubators: Sequence[str] | None) -> Any:
