@@ -33,6 +33,9 @@ EVENT_ADMIN_STEPS = (*EVENT_WIZARD_STEPS, "field", "value", "text", "audience", 
 EVENT_ADMIN_ACTIONS = (
     "pick", "language", "next", "skip", "back", "cancel", "publish", "later", "send",
 )  # fmt: skip
+# A card's buttons: the decisions (pitch_workflow.ACTIONS), back to the card ("card"), and
+# writing a reason for not taking it forward ("reason").
+CARD_ACTIONS = ("card", "take", "ask", "accept", "decline", "reason", "move")
 
 
 class MenuCB(CallbackData, prefix="m"):
@@ -87,7 +90,7 @@ class CardCB(CallbackData, prefix="c"):
     """A card button. `status` is the status the card showed: if the pitch has moved on
     since, the press is stale and refused. `value` carries a reason or an incubator."""
 
-    action: Token
+    action: one_of(*CARD_ACTIONS)  # type: ignore[valid-type]
     pitch_id: DbId
     status: one_of(*STATUSES)  # type: ignore[valid-type]
     value: Token = ""

@@ -153,53 +153,85 @@ def reply_keyboard(pitch: Pitch) -> InlineKeyboardMarkup:
     )
 
 
-def resident_notice(
-    pitch: Pitch, action: str, city: CityData, locale: str, *, detail: str | None = None
-) -> str:
-    """What the resident is told, in their language; a coordinator's words as written."""
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+# Marks where a person's words go in a translated sentence, so they can be cut to fit.
+_SLOT = "\x00"
+
+
+def _around(sentence: str) -> tuple[str, str]:
+    """A sentence formatted with `_SLOT` for the words: the markup before and after them."""
+    before, _slot, after = sentence.partition(_SLOT)
+    return before, after
+
+
+def _notice_header(pitch: Pitch, action: str, city: CityData, locale: str) -> str:
     incubator = city.incubator(pitch.incubator_code)
     values = {
         "reference": pitch.reference,
         "incubator": quote(incubator.name(locale)) if incubator else "",
     }
-    if action == "take":
-        return _(
+    headers = {
+        "take": _(
             "🙋 Good news: a coordinator at {incubator} is now looking at your idea {reference}."
-        ).format(**values)
-    if action == "accept":
-        return _(
+        ),
+        "accept": _(
             "🎉 Your idea {reference} has been accepted into {incubator}! A coordinator "
             "will be in touch here about the next steps."
-        ).format(**values)
-    if action == "move":
-        return _(
+        ),
+        "move": _(
             "🔀 Your idea {reference} has been moved to {incubator}, which is a better "
             "fit for it. They will look at it."
-        ).format(**values)
+        ),
+        "decline": _(
+            "Thank you for your idea {reference}. {incubator} will not take it forward this time."
+        ),
+        "ask": _("❓ {incubator} has a question about your idea {reference}:"),
+    }
+    default = _("💬 {incubator} about your idea {reference}:")
+    return headers.get(action, default).format(**values)
+
+
+def resident_messages(
+    pitch: Pitch, action: str, city: CityData, locale: str, *, detail: str | None = None
+) -> list[str]:
+    """What the resident is told, in their language, in messages Telegram takes: a
+    coordinator's words as written (escaped), cut where they are too long for one."""
+    header = _notice_header(pitch, action, city, locale)
     if action == "decline":
-        reason = decline_reasons().get(detail or "", None)
-        return "\n\n".join(
-            (
-                _(
-                    "Thank you for your idea {reference}. {incubator} will not take it "
-                    "forward this time."
-                ).format(**values),
-                _("The reason: {reason}").format(reason=reason or quote(detail or "")),
+        reason = decline_reasons().get(detail or "")
+        before, after = _around(_("The reason: {reason}").format(reason=_SLOT))
+        blocks = [
+            Block(header, ""),
+            Block(before + reason + after, "") if reason else Block(before, detail or "", after),
+            Block(
                 _(
                     "You're welcome to develop it and pitch it again, or to pitch a new idea "
                     "any time."
                 ),
-            )
-        )
-    if action == "ask":
-        return (
-            _("❓ {incubator} has a question about your idea {reference}:").format(**values)
-            + f"\n\n{quote(detail or '')}"
-        )
-    return _("💬 {incubator} about your idea {reference}:").format(**values) + (
-        f"\n\n{quote(detail)}" if detail else ""
-    )
+                "",
+            ),
+        ]
+    elif action in {"ask", "message"} and detail:
+        blocks = [Block(header, ""), Block("", detail)]
+    else:
+        blocks = [Block(header, "")]
+    return pack_blocks(blocks, escape=quote, limit=TEXT_LIMIT)
 
 
 def resident_reply_header(pitch: Pitch) -> str:
     return _("💬 The resident answers about {reference}:").format(reference=pitch.reference)
+
+
+def incubator_messages(pitch: Pitch, text: str) -> list[str]:
+    """A resident's written answer for the incubator's chats, cut to fit."""
+    return pack_blocks(
+        [Block(resident_reply_header(pitch), ""), Block("", text)], escape=quote, limit=TEXT_LIMIT
+    )
+
+
+def caption_with(header: str, caption: str | None) -> str | None:
+    """The header and the sender's caption as one caption, or None if that is too long
+    (then the header goes as a message of its own and the media keeps its own caption)."""
+    joined = f"{header}\n\n{quote(caption)}" if caption else header
+    return joined if len(joined) <= CAPTION_LIMIT else None

@@ -1,32 +1,37 @@
-"""Coordinators act on pitch cards; messages about a pitch flow both ways by replies."""
+"""Coordinators act on pitch cards; messages about a pitch flow both ways by replies.
+
+One small handler per button action. A card button reaches them only from staff who may act
+on the pitch it names (the `PitchOnCard` filter loads it); any other press is refused and
+audited. The use cases (core.services.pitch_review, pitch_relay) check rights and versions
+again, make the change and decide its follow-ups; these handlers only answer."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import I18n
+from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import pitch_cards as cards
-from core import pitch_notices as notices
 from core.callbacks import CardCB, RelayCB
-from core.city import CityData
-from core.config import Settings
-from core.services import pitch_review as coordination
-from core.services.roles import NotAllowed, Roles, record_refusal
+from core.pitch_notices import Courier, Incoming
+from core.services import pitch_relay as relay
+from core.services import pitch_review as review
+from core.services.pitch_relay import AboutPitch
+from core.services.pitch_review import Outcome
+from core.services.roles import NotAllowed, Roles
 from handlers.filters import Staff
-from storage import coordination as data
-from storage.models import Pitch, PitchMessage, User, utcnow
+from storage.models import Pitch, User, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -42,282 +47,247 @@ def _name(event: Message | CallbackQuery) -> str:
     return (user.full_name if user else "")[:64]
 
 
-async def _after_change(
-    bot: Bot,
-    session: AsyncSession,
-    pitch: Pitch,
-    action: str,
-    city: CityData,
-    i18n: I18n,
-    settings: Settings,
-    detail: str | None = None,
+async def _with_courier(
+    handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+    event: TelegramObject,
+    data: dict[str, Any],
+) -> Any:
+    """What the use cases send with: this update's bot and the process's i18n, settings
+    and city."""
+    data["courier"] = Courier(data["bot"], data["i18n"], data["settings"], data["city"])
+    return await handler(event, data)
+
+
+# --- card buttons ------------------------------------------------------------------------
+
+
+class PitchOnCard(Filter):
+    """The pitch the card names, if the presser may act on it; gives handlers `pitch`."""
+
+    async def __call__(
+        self, callback: CallbackQuery, callback_data: CardCB, session: AsyncSession, roles: Roles
+    ) -> bool | dict[str, Any]:
+        try:
+            pitch = await review.pitch_for(session, pitch_id=callback_data.pitch_id, actor=roles)
+        except NotAllowed:
+            return False
+        return {"pitch": pitch}
+
+
+class StaleCard(Filter):
+    """The card showed another status than the pitch has now, or its message is gone."""
+
+    async def __call__(self, callback: CallbackQuery, callback_data: CardCB, pitch: Pitch) -> bool:
+        return pitch.status != callback_data.status or not isinstance(callback.message, Message)
+
+
+def _answer_text(outcome: Outcome) -> tuple[str | None, bool]:
+    """The press's answer and whether it is an alert."""
+    if outcome.result == "done":
+        if outcome.reached:
+            return _("Done."), False
+        return _("Done, but the resident can't be reached in Telegram right now."), False
+    if outcome.result == "stale":
+        return _("This card had changed; here it is as it is now."), False
+    if outcome.result == "closed":
+        return _("This pitch is settled already; nothing was sent."), True
+    return _("Sorry, you can't do that."), True
+
+
+async def on_stale_card(
+    callback: CallbackQuery, pitch: Pitch, session: AsyncSession, courier: Courier
 ) -> None:
-    """Every chat's card shows the change; the resident hears of it in their language."""
-    await notices.refresh_cards(bot, session, pitch=pitch, city=city, i18n=i18n, settings=settings)
-    if action == "move":
-        await notices.deliver_pitch(
-            bot, session, pitch=pitch, city=city, i18n=i18n, settings=settings
-        )
-    locale = await notices.chat_locale(session, pitch.user_id or 0, settings)
-    with i18n.context(), i18n.use_locale(locale):
-        text = cards.resident_notice(pitch, action, city, locale, detail=detail)
-    await notices.tell_resident(
-        bot,
-        session,
-        pitch=pitch,
-        text=text,
-        with_reply_button=action in {"ask", "message"},
-        i18n=i18n,
-        settings=settings,
-    )
+    await review.show_current(session, courier, pitch_id=pitch.id)  # type: ignore[arg-type]
+    await callback.answer(_("This card had changed; here it is as it is now."))
 
 
-async def on_card_button(
+async def on_back(callback: CallbackQuery, pitch: Pitch) -> None:
+    await callback.answer()
+    with contextlib.suppress(TelegramBadRequest):
+        await callback.message.edit_reply_markup(reply_markup=cards.control_keyboard(pitch))  # type: ignore[union-attr]
+
+
+async def on_reasons(callback: CallbackQuery, pitch: Pitch) -> None:
+    """'Not taken forward' offers the reasons (and a written one)."""
+    await callback.answer()
+    with contextlib.suppress(TelegramBadRequest):
+        await callback.message.edit_reply_markup(reply_markup=cards.reasons_keyboard(pitch))  # type: ignore[union-attr]
+
+
+async def on_incubators(callback: CallbackQuery, pitch: Pitch, courier: Courier) -> None:
+    """'Move to another incubator' offers the others."""
+    await callback.answer()
+    keyboard = cards.move_keyboard(pitch, courier.city, courier.i18n.current_locale)
+    with contextlib.suppress(TelegramBadRequest):
+        await callback.message.edit_reply_markup(reply_markup=keyboard)  # type: ignore[union-attr]
+
+
+async def on_prompt(
     callback: CallbackQuery,
     callback_data: CardCB,
     session: AsyncSession,
-    city: CityData,
     roles: Roles,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
+    courier: Courier,
 ) -> None:
-    """Checked on the server: the presser's role for this pitch's incubator, and that the
-    pitch still has the status the card showed."""
-    message = callback.message
-    action, now = callback_data.action, utcnow()
-    try:
-        pitch = await coordination.pitch_for(session, pitch_id=callback_data.pitch_id, actor=roles)
-    except NotAllowed:
-        await record_refusal(
-            session,
-            actor_id=roles.user_id,
-            action=callback_data.pack(),
-            subject=f"pitch:{callback_data.pitch_id}",
-            now=now,
-        )
-        logger.warning(
-            "refused card button from %s for pitch %s", roles.user_id, callback_data.pitch_id
-        )
-        await callback.answer(_("Sorry, you can't do that."), show_alert=True)
-        return
-    if pitch.status != callback_data.status or not isinstance(message, Message):
-        await callback.answer(_("This card had changed; here it is as it is now."))
-        await notices.refresh_cards(
-            bot, session, pitch=pitch, city=city, i18n=i18n, settings=settings
-        )
-        return
-    locale = I18n.get_current().current_locale
-    if action == "card":
-        await callback.answer()
-        with contextlib.suppress(TelegramBadRequest):
-            await message.edit_reply_markup(reply_markup=cards.control_keyboard(pitch))
-        return
-    if action == "decline" and not callback_data.value:
-        await callback.answer()
-        await message.edit_reply_markup(reply_markup=cards.reasons_keyboard(pitch))
-        return
-    if action == "move" and not callback_data.value:
-        await callback.answer()
-        await message.edit_reply_markup(reply_markup=cards.move_keyboard(pitch, city, locale))
-        return
-    if action in {"ask", "reason"}:
-        await callback.answer()
-        text, force_reply = cards.write_prompt(pitch, action)
-        prompt = await message.answer(text, reply_markup=force_reply)
-        await data.add_pitch_message(
-            session,
-            chat_id=prompt.chat.id,
-            message_id=prompt.message_id,
-            pitch_id=pitch.id,
-            purpose=action,
-            now=now,  # type: ignore[arg-type]
-        )
-        await session.commit()
-        return
-    if action == "decline" and callback_data.value not in cards.decline_reasons():
-        await callback.answer(_("Sorry, you can't do that."), show_alert=True)
-        return
-    try:
-        pitch = await coordination.act_on_pitch(
-            session,
-            pitch_id=pitch.id,
-            action=action,
-            expected_status=callback_data.status,  # type: ignore[arg-type]
-            actor=roles,
-            actor_name=_name(callback),
-            now=now,
-            detail=callback_data.value or None,
-            city=city,
-            to_incubator=callback_data.value if action == "move" else None,
-        )
-    except NotAllowed as refused:
-        await record_refusal(
-            session,
-            actor_id=roles.user_id,
-            action=callback_data.pack(),
-            subject=pitch.reference,
-            now=now,
-        )
-        await callback.answer(
-            _("This card had changed; here it is as it is now.")
-            if refused.reason == "stale"
-            else _("Sorry, you can't do that."),
-            show_alert=refused.reason != "stale",
-        )
-        return
-    await callback.answer(_("Done."))
-    await _after_change(
-        bot, session, pitch, action, city, i18n, settings, detail=callback_data.value or None
+    """'Ask for more info' and 'Write a reason': the coordinator writes it as a reply."""
+    outcome = await review.open_prompt(
+        session,
+        courier,
+        pitch_id=callback_data.pitch_id,
+        purpose=callback_data.action,  # type: ignore[arg-type]
+        seen_status=callback_data.status,
+        actor=roles,
+        chat_id=callback.message.chat.id,  # type: ignore[union-attr]
+        now=utcnow(),
     )
+    text, alert = _answer_text(outcome)
+    await callback.answer(None if outcome.result == "done" else text, show_alert=alert)
+
+
+async def on_decision(
+    callback: CallbackQuery,
+    callback_data: CardCB,
+    session: AsyncSession,
+    roles: Roles,
+    courier: Courier,
+) -> None:
+    """Take, Accept, a reason for not taking it forward, or an incubator to move it to."""
+    outcome = await review.decide(
+        session,
+        courier,
+        pitch_id=callback_data.pitch_id,
+        action=callback_data.action,
+        seen_status=callback_data.status,
+        actor=roles,
+        actor_name=_name(callback),
+        now=utcnow(),
+        value=callback_data.value,
+    )
+    text, alert = _answer_text(outcome)
+    await callback.answer(text, show_alert=alert)
+
+
+async def on_card_refused(
+    callback: CallbackQuery, callback_data: CardCB, session: AsyncSession
+) -> None:
+    """A card button pressed (or forged) by someone who may not act on that pitch."""
+    actor = callback.from_user.id
+    logger.warning("refused card button from %s for pitch %s", actor, callback_data.pitch_id)
+    await review.refuse(
+        session,
+        actor_id=actor,
+        attempt=callback_data.pack(),
+        subject=f"pitch:{callback_data.pitch_id}",
+        now=utcnow(),
+    )
+    await callback.answer(_("Sorry, you can't do that."), show_alert=True)
+
+
+def _card_buttons() -> Router:
+    router = Router(name="card-buttons")
+    router.callback_query.filter(CardCB.filter(), Staff(), PitchOnCard())
+    register = router.callback_query.register
+    register(on_stale_card, StaleCard())
+    register(on_back, CardCB.filter(F.action == "card"))
+    register(on_reasons, CardCB.filter((F.action == "decline") & (F.value == "")))
+    register(on_incubators, CardCB.filter((F.action == "move") & (F.value == "")))
+    register(on_prompt, CardCB.filter(F.action == "ask"))
+    register(on_prompt, CardCB.filter(F.action == "reason"))
+    register(on_decision, CardCB.filter(F.action == "take"))
+    register(on_decision, CardCB.filter(F.action == "accept"))
+    register(on_decision, CardCB.filter((F.action == "decline") & (F.value != "")))
+    register(on_decision, CardCB.filter((F.action == "move") & (F.value != "")))
+    return router
+
+
+# --- the relay ---------------------------------------------------------------------------
 
 
 class RepliedAboutPitch(Filter):
-    """A reply to a message the bot sent about a pitch; gives handlers `pitch_message`."""
+    """A reply to a message the bot sent about a pitch; gives handlers `about`."""
 
-    async def __call__(self, message: Message, session: AsyncSession) -> bool | dict[str, Any]:
-        reply = message.reply_to_message
-        if reply is None:
+    async def __call__(
+        self, message: Message, session: AsyncSession, courier: Courier
+    ) -> bool | dict[str, Any]:
+        if message.reply_to_message is None:
             return False
-        found = await data.find_pitch_message(session, message.chat.id, reply.message_id)
-        return {"pitch_message": found} if found is not None else False
+        about = await relay.message_about(session, courier, message=message)
+        return {"about": about} if about is not None else False
+
+
+def _resident_text(outcome: Outcome) -> str:
+    if outcome.result == "refused":
+        return _("This button is no longer valid.")
+    if outcome.result == "unsupported":
+        return _("I can pass on text, photos and voice notes.")
+    if not outcome.reached:
+        return _(
+            "I couldn't pass it on right now. Your message is saved, and the incubator can "
+            "read it."
+        )
+    return _("✓ Sent. The incubator will answer you here.")
+
+
+def _staff_text(outcome: Outcome) -> str:
+    texts = {
+        "refused": _("Sorry, you can't do that."),
+        "closed": _("This pitch is settled already; nothing was sent."),
+        "text_only": _("Please write it as text."),
+        "unsupported": _("I can pass on text, photos and voice notes."),
+        "stale": _("This card had changed; here it is as it is now."),
+    }
+    if outcome.result in texts:
+        return texts[outcome.result]
+    if not outcome.reached:
+        return _(
+            "Saved in the pitch's history, but the resident can't be reached in Telegram "
+            "right now."
+        )
+    return _("✓ Sent to the resident.")
 
 
 async def on_staff_reply(
-    message: Message,
-    pitch_message: PitchMessage,
-    session: AsyncSession,
-    city: CityData,
-    roles: Roles,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
+    message: Message, about: AboutPitch, session: AsyncSession, roles: Roles, courier: Courier
 ) -> None:
     """A coordinator writes to the resident by replying to a card, a relayed message, or a
     prompt for a question or a reason."""
-    pitch = await data.get_pitch(session, pitch_message.pitch_id)
-    is_private = message.chat.type == ChatType.PRIVATE
-    if pitch is not None and pitch.user_id == roles.user_id and is_private:
-        # A coordinator who pitched an idea themselves answers about it as its resident.
-        await _relay_resident_answer(message, pitch, session, city, bot, i18n, settings)
-        return
-    if pitch is None or not roles.can_handle(pitch.incubator_code):
-        if is_private:
-            await message.answer(_("Sorry, you can't do that."))
-        return
-    now, purpose = utcnow(), pitch_message.purpose
-    if purpose in {"ask", "reason"}:
-        if not message.text:
-            await message.answer(_("Please write it as text."))
-            return
-        action = "ask" if purpose == "ask" else "decline"
-        try:
-            pitch = await coordination.act_on_pitch(
-                session,
-                pitch_id=pitch.id,
-                action=action,
-                expected_status=pitch.status,  # type: ignore[arg-type]
-                actor=roles,
-                actor_name=_name(message),
-                now=now,
-                detail=message.text,
-            )
-        except NotAllowed:
-            await message.answer(_("This pitch is settled already; nothing was sent."))
-            return
-        await _after_change(bot, session, pitch, action, city, i18n, settings, detail=message.text)
-        await message.reply(_("✓ Sent to the resident."))
-        return
-    if not (message.text or message.photo or message.voice):
-        await message.reply(_("I can pass on text, photos and voice notes."))
-        return
-    await coordination.record_message(
+    private = message.chat.type == ChatType.PRIVATE
+    outcome = await relay.reply_from_staff(
         session,
-        pitch=pitch,
-        from_resident=False,
-        actor_id=roles.user_id,
+        courier,
+        about=about,
+        actor=roles,
         actor_name=_name(message),
-        text=message.text or message.caption,
-        now=now,
-    )
-    locale = await notices.chat_locale(session, pitch.user_id or 0, settings)
-    with i18n.context(), i18n.use_locale(locale):
-        header = cards.resident_notice(pitch, "message", city, locale, detail=message.text)
-        caption_header = cards.resident_notice(pitch, "message", city, locale)
-    if message.text:
-        sent = await notices.tell_resident(
-            bot,
-            session,
-            pitch=pitch,
-            text=header,
-            with_reply_button=True,
-            i18n=i18n,
-            settings=settings,
-        )
-    else:
-        caption = caption_header + (
-            f"\n\n{cards.quote(message.caption)}" if message.caption else ""
-        )
-        sent = await notices.relay_media_to_resident(
-            bot,
-            session,
-            pitch=pitch,
-            message=message,
-            caption=caption,
-            i18n=i18n,
-            settings=settings,
-        )
-    await message.reply(
-        _("✓ Sent to the resident.")
-        if sent
-        else _("The resident can't be reached in Telegram right now.")
-    )
-
-
-async def _relay_resident_answer(
-    message: Message,
-    pitch: Pitch,
-    session: AsyncSession,
-    city: CityData,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
-) -> None:
-    """The resident's answer goes to the incubator's chats, under the pitch's card."""
-    if not (message.text or message.photo or message.voice):
-        await message.answer(_("I can pass on text, photos and voice notes."))
-        return
-    pitch = await coordination.record_message(
-        session,
-        pitch=pitch,
-        from_resident=True,
-        actor_id=None,
-        actor_name=None,
-        text=message.text or message.caption,
+        incoming=Incoming.of(message),
+        private=private,
         now=utcnow(),
     )
-    await notices.relay_to_incubator(
-        bot, session, pitch=pitch, message=message, i18n=i18n, settings=settings
+    if outcome.as_resident:
+        await message.answer(_resident_text(outcome))
+    elif outcome.result == "done":
+        await message.reply(_staff_text(outcome))
+    elif private or outcome.result != "refused":
+        await message.answer(_staff_text(outcome))
+
+
+async def _answer_as_resident(
+    message: Message, pitch_id: int, session: AsyncSession, user: User, courier: Courier
+) -> None:
+    outcome = await relay.answer_from_resident(
+        session,
+        courier,
+        pitch_id=pitch_id,
+        user_id=user.telegram_id,
+        incoming=Incoming.of(message),
+        now=utcnow(),
     )
-    await notices.refresh_cards(bot, session, pitch=pitch, city=city, i18n=i18n, settings=settings)
-    await message.answer(_("✓ Sent. The incubator will answer you here."))
+    await message.answer(_resident_text(outcome))
 
 
 async def on_resident_reply(
-    message: Message,
-    pitch_message: PitchMessage,
-    session: AsyncSession,
-    user: User,
-    city: CityData,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
+    message: Message, about: AboutPitch, session: AsyncSession, user: User, courier: Courier
 ) -> None:
-    pitch = await data.get_pitch(session, pitch_message.pitch_id)
-    if pitch is None or pitch.user_id != user.telegram_id:
-        await message.answer(_("This button is no longer valid."))
-        return
-    await _relay_resident_answer(message, pitch, session, city, bot, i18n, settings)
+    await _answer_as_resident(message, about.pitch_id, session, user, courier)
 
 
 async def on_reply_button(
@@ -327,8 +297,10 @@ async def on_reply_button(
     session: AsyncSession,
     user: User,
 ) -> None:
-    pitch = await data.get_pitch(session, callback_data.pitch_id)
-    if pitch is None or pitch.user_id != user.telegram_id:
+    pitch = await relay.own_pitch(
+        session, pitch_id=callback_data.pitch_id, user_id=user.telegram_id
+    )
+    if pitch is None:
         await callback.answer(_("This button is no longer valid."))
         return
     await callback.answer()
@@ -342,49 +314,26 @@ async def on_reply_button(
 
 
 async def on_reply_text(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    city: CityData,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
+    message: Message, state: FSMContext, session: AsyncSession, user: User, courier: Courier
 ) -> None:
     pitch_id = (await state.get_data()).get("reply_pitch")
     await state.clear()
-    pitch = await data.get_pitch(session, int(pitch_id or 0))
-    if pitch is None or pitch.user_id != user.telegram_id:
-        await message.answer(_("This button is no longer valid."))
-        return
-    await _relay_resident_answer(message, pitch, session, city, bot, i18n, settings)
-
-
-async def on_card_button_refused(
-    callback: CallbackQuery, callback_data: CardCB, session: AsyncSession
-) -> None:
-    """A card button pressed (or forged) by someone who is not staff: refused and logged."""
-    actor = callback.from_user.id
-    await record_refusal(
-        session,
-        actor_id=actor,
-        action=callback_data.pack(),
-        subject=f"pitch:{callback_data.pitch_id}",
-        now=utcnow(),
-    )
-    logger.warning("refused card button from non-staff %s", actor)
-    await callback.answer(_("Sorry, you can't do that."), show_alert=True)
+    await _answer_as_resident(message, int(pitch_id or 0), session, user, courier)
 
 
 def create_router() -> Router:
     router = Router(name="cards")
+    router.message.outer_middleware(_with_courier)
+    router.callback_query.outer_middleware(_with_courier)
+    router.include_router(_card_buttons())
+    relays = Router(name="card-relay")
     in_private = F.chat.type == "private"
-    router.callback_query.register(on_card_button, CardCB.filter(), Staff())
-    router.callback_query.register(on_card_button_refused, CardCB.filter())
-    router.message.register(on_staff_reply, RepliedAboutPitch(), Staff())
-    router.message.register(on_resident_reply, RepliedAboutPitch(), in_private)
-    router.callback_query.register(
+    relays.callback_query.register(on_card_refused, CardCB.filter())
+    relays.message.register(on_staff_reply, Staff(), RepliedAboutPitch())
+    relays.message.register(on_resident_reply, in_private, RepliedAboutPitch())
+    relays.callback_query.register(
         on_reply_button, RelayCB.filter(), F.message.chat.type == "private"
     )
-    router.message.register(on_reply_text, ReplyForm.text, in_private, ~F.text.startswith("/"))
+    relays.message.register(on_reply_text, ReplyForm.text, in_private, ~F.text.startswith("/"))
+    router.include_router(relays)
     return router

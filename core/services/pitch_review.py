@@ -1,20 +1,48 @@
-"""Coordinators' use cases on pitches: take, ask, accept, decline, move; the history."""
+"""Coordinators' decisions on pitches (take, ask, accept, decline, move) and the views of
+the desk.
+
+Every status change is a compare-and-set on the state the decision was made on (status,
+incubator, who handles it): of two decisions made at once exactly one is recorded, only its
+history and audit entries exist, and only its notices go out. The other one is answered
+with the card as it is now. The follow-ups of a decision (every card refreshed, a moved
+pitch brought to its new incubator, the resident told) are decided here, so a button, a
+typed reply, a job or another channel all get the same.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import pitch_notices as notices
 from core import pitch_workflow as workflow
-from core.city import CityData
-from core.services.roles import NotAllowed, Roles
+from core.callbacks import CardCB
+from core.pitch_notices import Courier
+from core.services.roles import NotAllowed, Roles, record_refusal
 from storage import coordination as data
+from storage.coordination import PitchState
 from storage.models import Pitch, PitchEvent
 
 INBOX_PAGE = 5
 STALE_AFTER = timedelta(days=7)
+
+Result = Literal["done", "stale", "refused", "closed", "text_only", "unsupported"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of an action on a pitch. `reached`: the resident got what it sent them
+    (when False, it is saved in the pitch's history but did not arrive). `as_resident`: the
+    actor wrote as the pitch's resident (a coordinator answering about their own idea)."""
+
+    result: Result
+    pitch: Pitch | None = None
+    reached: bool = True
+    as_resident: bool = False
 
 
 async def pitch_for(session: AsyncSession, *, pitch_id: int, actor: Roles) -> Pitch:
@@ -25,95 +53,164 @@ async def pitch_for(session: AsyncSession, *, pitch_id: int, actor: Roles) -> Pi
     return pitch
 
 
-async def act_on_pitch(
+async def refuse(
+    session: AsyncSession, *, actor_id: int, attempt: str, subject: str, now: datetime
+) -> Outcome:
+    """An attempt without the right: kept in the audit log, nothing else happens."""
+    await record_refusal(session, actor_id=actor_id, action=attempt, subject=subject, now=now)
+    return Outcome("refused")
+
+
+async def show_current(session: AsyncSession, courier: Courier, *, pitch_id: int) -> Outcome:
+    """The pitch changed under the actor's feet: every card shows it as it is now."""
+    pitch = await data.get_pitch(session, pitch_id, fresh=True)
+    if pitch is not None:
+        await notices.refresh_cards(session, courier, pitch)
+    return Outcome("stale", pitch)
+
+
+async def commit_decision(
     session: AsyncSession,
     *,
-    pitch_id: int,
+    pitch: Pitch,
     action: str,
-    expected_status: str,
     actor: Roles,
     actor_name: str,
     now: datetime,
-    detail: str | None = None,
-    city: CityData | None = None,
-    to_incubator: str | None = None,
-) -> Pitch:
-    """One coordinator action, checked against role and the pitch's current status."""
-    pitch = await pitch_for(session, pitch_id=pitch_id, actor=actor)
-    if pitch.status != expected_status:
-        raise NotAllowed("stale")
-    if not workflow.allowed(action, pitch.status):
-        raise NotAllowed("status")
-    before = pitch.status
-    if action == "move":
-        if city is None or to_incubator is None or city.incubator(to_incubator) is None:
-            raise NotAllowed("unknown_incubator")
-        if to_incubator == pitch.incubator_code:
-            raise NotAllowed("same_incubator")
-        detail = f"{pitch.incubator_code}>{to_incubator}"
-        pitch.incubator_code = to_incubator
-        pitch.assignee_id, pitch.assignee_name = None, None
-    elif action == "take" or pitch.assignee_id is None:
-        pitch.assignee_id, pitch.assignee_name = actor.user_id, actor_name[:64]
-    pitch.status = workflow.RESULTING_STATUS[action]
-    pitch.updated_at = now
-    session.add(pitch)
-    await data.add_event(
+    detail: str | None,
+    values: dict[str, object],
+) -> Pitch | None:
+    """The change with its history and audit entries, in one transaction, if the pitch is
+    still as `pitch` shows it; the pitch as it is now, or None (nothing written)."""
+    seen = PitchState.of(pitch)
+    values = {**values, "updated_at": now}
+    changed = await data.change_pitch(
         session,
-        PitchEvent(
-            pitch_id=pitch.id,  # type: ignore[arg-type]
-            kind=action,
-            actor_id=actor.user_id,
-            actor_name=actor_name[:64],
-            from_status=before,
-            to_status=pitch.status,
-            detail=detail,
-            created_at=now,
-        ),
+        pitch_id=pitch.id,  # type: ignore[arg-type]
+        expected=seen,
+        values=values,
     )
+    if not changed:
+        await session.rollback()  # let go of the write lock the UPDATE took (SQLite)
+        return None
+    event = PitchEvent(
+        pitch_id=pitch.id,  # type: ignore[arg-type]
+        kind=action,
+        actor_id=actor.user_id,
+        actor_name=actor_name[:64],
+        from_status=seen.status,
+        to_status=str(values["status"]),
+        detail=detail,
+        created_at=now,
+    )
+    await data.add_event(session, event)
     await data.add_audit(
         session,
         actor_id=actor.user_id,
         action=f"pitch_{action}",
         subject=pitch.reference,
-        details={"from": before, "to": pitch.status},
+        details={"from": seen.status, "to": values["status"]},
         now=now,
     )
     await session.commit()
-    return pitch
+    return await data.get_pitch(session, pitch.id, fresh=True)  # type: ignore[arg-type]
 
 
-async def record_message(
-    session: AsyncSession,
-    *,
-    pitch: Pitch,
-    from_resident: bool,
-    actor_id: int | None,
-    actor_name: str | None,
-    text: str | None,
-    now: datetime,
-) -> Pitch:
-    """A message relayed either way, in the history; a resident's answer reopens review."""
-    before = pitch.status
-    if from_resident:
-        pitch.status = workflow.status_after_resident_reply(pitch.status)
-    pitch.updated_at = now
-    session.add(pitch)
-    await data.add_event(
-        session,
-        PitchEvent(
-            pitch_id=pitch.id,  # type: ignore[arg-type]
-            kind="reply" if from_resident else "message",
-            actor_id=actor_id,
-            actor_name=(actor_name or "")[:64] or None,
-            from_status=before,
-            to_status=pitch.status,
-            detail=text,
-            created_at=now,
-        ),
+def _plan(
+    action: str, pitch: Pitch, actor: Roles, actor_name: str, value: str, courier: Courier
+) -> tuple[dict[str, object], str | None]:
+    """The pitch's new values and the history's detail for a button's decision."""
+    if not workflow.allowed(action, pitch.status) or action == "ask":
+        raise NotAllowed("status")
+    detail: str | None = None
+    if action == "decline":
+        if value not in workflow.DECLINE_REASONS:
+            raise NotAllowed("unknown_reason")
+        detail = value
+    if action == "move":
+        if courier.city.incubator(value) is None:
+            raise NotAllowed("unknown_incubator")
+        if value == pitch.incubator_code:
+            raise NotAllowed("same_incubator")
+        detail = f"{pitch.incubator_code}>{value}"
+    values = workflow.changes(
+        action,
+        assignee_id=pitch.assignee_id,
+        actor_id=actor.user_id,
+        actor_name=actor_name,
+        to_incubator=value,
     )
-    await session.commit()
-    return pitch
+    return values, detail
+
+
+async def decide(
+    session: AsyncSession,
+    courier: Courier,
+    *,
+    pitch_id: int,
+    action: str,
+    seen_status: str,
+    actor: Roles,
+    actor_name: str,
+    now: datetime,
+    value: str = "",
+) -> Outcome:
+    """A card's decision button: take, accept, decline with a template reason, or move to
+    the incubator `value`. `seen_status` is the status the card showed."""
+    attempt = CardCB(action=action, pitch_id=pitch_id, status=seen_status, value=value).pack()
+    try:
+        pitch = await pitch_for(session, pitch_id=pitch_id, actor=actor)
+        if pitch.status != seen_status:
+            return await show_current(session, courier, pitch_id=pitch_id)
+        values, detail = _plan(action, pitch, actor, actor_name, value, courier)
+    except NotAllowed:
+        return await refuse(
+            session, actor_id=actor.user_id, attempt=attempt, subject=f"pitch:{pitch_id}", now=now
+        )
+    changed = await commit_decision(
+        session,
+        pitch=pitch,
+        action=action,
+        actor=actor,
+        actor_name=actor_name,
+        now=now,
+        detail=detail,
+        values=values,
+    )
+    if changed is None:
+        return await show_current(session, courier, pitch_id=pitch_id)
+    reached = await notices.after_decision(
+        session, courier, changed, action=action, detail=value or None
+    )
+    return Outcome("done", changed, reached)
+
+
+async def open_prompt(
+    session: AsyncSession,
+    courier: Courier,
+    *,
+    pitch_id: int,
+    purpose: Literal["ask", "reason"],
+    seen_status: str,
+    actor: Roles,
+    chat_id: int,
+    now: datetime,
+) -> Outcome:
+    """'Ask for more info' or 'Write a reason': the coordinator is asked to write it as a
+    reply to a prompt in `chat_id` (see pitch_relay for the reply)."""
+    try:
+        pitch = await pitch_for(session, pitch_id=pitch_id, actor=actor)
+    except NotAllowed:
+        attempt = CardCB(action=purpose, pitch_id=pitch_id, status=seen_status).pack()
+        return await refuse(
+            session, actor_id=actor.user_id, attempt=attempt, subject=f"pitch:{pitch_id}", now=now
+        )
+    if pitch.status != seen_status:
+        return await show_current(session, courier, pitch_id=pitch_id)
+    if pitch.status not in workflow.OPEN_STATUSES:
+        return Outcome("closed", pitch)
+    await notices.send_prompt(session, courier, pitch, purpose=purpose, chat_id=chat_id)
+    return Outcome("done", pitch)
 
 
 async def history(session: AsyncSession, pitch_id: int) -> Sequence[PitchEvent]:
