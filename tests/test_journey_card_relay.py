@@ -1,5 +1,6 @@
-"""Messages about a pitch, both ways: long texts arrive whole (in parts), and the writer is
-told the truth about delivery."""
+"""Messages about a pitch, both ways: long texts arrive whole (in parts), the writer is told
+the truth about delivery, and a reply to a card is understood even before its record is
+written."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from tests.card_steps import (
     FIRST_COORDINATOR_ID,
     card_in,
     eventually,
+    forget_record,
     fresh_pitch,
     history_kinds,
     pitch_now,
@@ -153,3 +155,50 @@ async def test_long_captions_pass_both_ways(
     relayed = await coordinator.next_message()
     assert relayed.method == "copyMessage"
     assert relayed.plain_text == f"💬 The resident answers about {pitch.reference}:\n\nVårt rum"
+
+
+async def test_a_reply_to_a_card_not_yet_recorded_still_reaches_the_resident(
+    emulator: TelegramEmulator, running_bot: RunningBot
+) -> None:
+    coordinator, resident, pitch, control = await _setting(emulator, running_bot)
+    await forget_record(running_bot, control)
+    await coordinator.send_voice(reply_to=control)
+    assert (await coordinator.next_message()).text == "✓ Sent to the resident."
+    voice = await resident.next_message()
+    assert voice.method == "copyMessage" and pitch.reference in (voice.text or "")
+
+    # The resident's answer to a message whose record is late comes back too.
+    await forget_record(running_bot, voice)
+    await resident.send("Tack!", reply_to=voice)
+    assert (await resident.next_message()).text == SV(
+        "✓ Sent. The incubator will answer you here."
+    )
+    relayed = await coordinator.next_message()
+    assert relayed.text == f"💬 The resident answers about {pitch.reference}:\n\nTack!"
+
+
+async def test_a_reply_to_a_prompt_not_yet_recorded_is_still_a_question(
+    emulator: TelegramEmulator, running_bot: RunningBot
+) -> None:
+    coordinator, _resident, pitch, control = await _setting(emulator, running_bot)
+    await coordinator.press("❓ Ask for more info", control)
+    prompt = await coordinator.next_message()
+    await eventually(lambda: recorded(running_bot, prompt))
+    await forget_record(running_bot, prompt)
+    await coordinator.send("Hur många barn?", reply_to=prompt)
+    assert (await coordinator.next_message()).text == "✓ Sent to the resident."
+    assert (await pitch_now(running_bot, pitch.id)).status == "needs_info"  # type: ignore[arg-type]
+    assert await history_kinds(running_bot, pitch.id) == ["ask"]  # type: ignore[arg-type]
+
+
+async def test_a_reply_to_a_list_of_pitches_goes_to_no_resident(
+    emulator: TelegramEmulator, running_bot: RunningBot
+) -> None:
+    coordinator, resident, _pitch, _control = await _setting(emulator, running_bot)
+    await fresh_pitch(running_bot, resident.id, "Cykelkök")
+    await card_in(coordinator)
+    await coordinator.send("/inbox")
+    listing = await coordinator.next_message()
+    await coordinator.send("Hej!", reply_to=listing)
+    await coordinator.next_message()  # not understood: the menu
+    resident.assert_no_new_message()

@@ -14,6 +14,7 @@ from bot import jobs
 from core import pitch_cards as card_texts
 from core.city import load_city
 from storage.models import AuditEntry, Pitch, PitchEvent
+from tests.card_steps import eventually, recorded
 from tests.conftest import RunningBot
 from tests.emulator import FakeGroup, FakeUser, SentMessage, TelegramEmulator
 from tests.journeys import answer, press, translator, walk_to_summary
@@ -271,6 +272,9 @@ async def test_without_a_group_the_coordinators_get_the_card_privately(
 
     resident, reference = await pitch_to_soder(emulator, 5010, "ar")
     body, control = await card_in(coordinator)
+    # The card is recorded right after it is sent: wait for it, as a person would need a
+    # moment to reply (a reply that comes sooner is tested in test_journey_card_relay).
+    await eventually(lambda: recorded(running_bot, control))
     sv = translator("sv")
     assert (body.text or "").startswith(
         sv("💡 <b>New idea {reference}</b>").format(reference=reference)

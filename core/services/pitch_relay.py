@@ -2,18 +2,28 @@
 card, to a relayed message, or to a prompt for a question or a reason; the resident answers
 by replying or with the Reply button. What is written is kept in the pitch's history before
 it is passed on, and the writer is told whether it arrived.
+
+Which pitch a reply is about comes from the record of the message replied to. The record
+is written right after Telegram took the message, while the person may already be replying
+(their update is handled alongside the one that sent it): so a reply to a message the bot
+sent shortly before, naming exactly one pitch by its reference, is about that pitch too,
+and its purpose (a prompt for a question or a reason) is read from its words.
 """
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import pitch_cards as cards
 from core import pitch_notices as notices
 from core import pitch_workflow as workflow
+from core.config import SUPPORTED_LOCALES
 from core.pitch_notices import Courier, Incoming
 from core.services import pitch_review as review
 from core.services.pitch_review import Outcome
@@ -22,7 +32,12 @@ from core.text_input import visible_text
 from storage import coordination as data
 from storage.coordination import PitchState
 from storage.models import Pitch, PitchEvent
+from storage.pitches import get_pitch_by_reference
 
+REFERENCE = re.compile(r"\bMT-\d{4}-\d{4,}\b")
+# A record follows its message within moments; a message replied to this long after it was
+# sent, and still without a record, is not one the relay knows.
+RECORD_GRACE = timedelta(minutes=2)
 # How often a typed decision is tried again when the pitch changed meanwhile.
 RETRIES = 5
 
@@ -43,7 +58,31 @@ async def message_about(
     if reply is None:
         return None
     record = await data.find_pitch_message(session, chat_id, reply.message_id)
-    return AboutPitch(record.pitch_id, record.purpose) if record is not None else None
+    if record is not None:
+        return AboutPitch(record.pitch_id, record.purpose)
+    sender = reply.from_user
+    if sender is None or sender.id != courier.bot.id or message.date - reply.date > RECORD_GRACE:
+        return None
+    words = reply.text or reply.caption or ""
+    references = set(REFERENCE.findall(words))
+    if len(references) != 1:
+        return None
+    pitch = await get_pitch_by_reference(session, references.pop())
+    if pitch is None:
+        return None
+    if chat_id < 0 and await data.incubator_of_chat(session, chat_id) != pitch.incubator_code:
+        return None  # a group sees only its own incubator's pitches
+    return AboutPitch(pitch.id, _prompt_purpose(courier, pitch, words) or "relay")  # type: ignore[arg-type]
+
+
+def _prompt_purpose(courier: Courier, pitch: Pitch, words: str) -> str | None:
+    """'ask' or 'reason' if `words` are one of the prompts for the pitch, in any language."""
+    for locale in SUPPORTED_LOCALES:
+        for purpose in ("ask", "reason"):
+            text, _markup = courier.render(locale, cards.write_prompt, pitch, purpose)
+            if html.unescape(text) == words:
+                return purpose
+    return None
 
 
 async def reply_from_staff(
