@@ -117,6 +117,19 @@ async def _start_sender(
     sender.start()
 
 
+class SenderWaker:
+    """The outbox sender that runs with this Dispatcher's polling, for jobs to wake: bound
+    before polling starts, it reaches the sender once there is one."""
+
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self._dispatcher = dispatcher
+
+    def wake(self) -> None:
+        sender: OutboxSender | None = self._dispatcher.workflow_data.get("sender")
+        if sender is not None:
+            sender.wake()
+
+
 async def _stop_sender(dispatcher: Dispatcher) -> None:
     sender: OutboxSender | None = dispatcher.workflow_data.pop("sender", None)
     if sender is not None:
@@ -243,6 +256,7 @@ async def run_polling(settings: Settings) -> None:
                 i18n=dispatcher["i18n"],
                 settings=settings,
                 city=city,
+                waker=SenderWaker(dispatcher),
             )
         )
         if settings.run_scheduler:

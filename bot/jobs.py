@@ -8,16 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.city import CityData
 from core.config import Settings
-from core.pitch_notices import targets_for
-from core.services import event_publishing, pitching
-from core.services import pitch_review as coordination
+from core.outbox_messages import OutboxWaker
+from core.services import event_publishing, pitch_review, pitching
 from storage.models import utcnow
 
 logger = logging.getLogger(__name__)
@@ -32,6 +29,9 @@ class JobContext:
     i18n: I18n | None = None
     settings: Settings | None = None
     city: CityData | None = None
+    # The outbox sender of this process, woken when a job queued something (None where the
+    # sender runs in another process: it finds the rows when it next looks).
+    waker: OutboxWaker | None = None
 
 
 _context: JobContext | None = None
@@ -58,34 +58,19 @@ async def delete_stale_drafts() -> int:
 
 
 async def flag_untaken_pitches() -> int:
-    """Pitches nobody has taken for 7 days are brought up to their incubator, once a day
-    until someone acts. Returns how many pitches were flagged."""
+    """`pitches:flag-untaken`: pitches nobody has taken for 7 days are brought up to their
+    incubator, once a day until someone acts, through the outbox. Returns how many pitches
+    were flagged."""
     ctx = context()
-    if ctx.bot is None or ctx.i18n is None or ctx.settings is None:
-        raise RuntimeError("flag_untaken_pitches needs the bot, i18n and settings bound")
-    now = utcnow()
+    if ctx.i18n is None or ctx.settings is None:
+        raise RuntimeError("flag_untaken_pitches needs i18n and settings bound")
     async with ctx.sessionmaker() as session:
-        waiting = await coordination.pitches_to_flag(session, now=now)
-        by_incubator: dict[str, list[str]] = {}
-        for pitch in waiting:
-            by_incubator.setdefault(pitch.incubator_code, []).append(pitch.reference)
-        for incubator_code, references in sorted(by_incubator.items()):
-            for target in await targets_for(session, incubator_code, ctx.settings):
-                with ctx.i18n.context(), ctx.i18n.use_locale(target.locale):
-                    text = _(
-                        "⏰ These pitches have waited more than 7 days without anyone taking "
-                        "them: {references}. Open one with /pitch and its reference."
-                    ).format(references=", ".join(sorted(references)))
-                try:
-                    await ctx.bot.send_message(target.chat_id, text)
-                except TelegramAPIError as error:
-                    logger.warning(
-                        "could not flag pitches to chat %s: %s",
-                        target.chat_id,
-                        type(error).__name__,
-                    )
-        await coordination.mark_flagged(session, pitches=waiting, now=now)
-    return len(waiting)
+        flagged = await pitch_review.queue_untaken_reminders(
+            session, now=utcnow(), i18n=ctx.i18n, settings=ctx.settings
+        )
+    if flagged and ctx.waker is not None:
+        ctx.waker.wake()
+    return flagged
 
 
 # --- events: publishing at a set time, reminders and the weekly digest ------------------------

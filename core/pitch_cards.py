@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from aiogram.types import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
@@ -235,3 +236,16 @@ def caption_with(header: str, caption: str | None) -> str | None:
     (then the header goes as a message of its own and the media keeps its own caption)."""
     joined = f"{header}\n\n{quote(caption)}" if caption else header
     return joined if len(joined) <= CAPTION_LIMIT else None
+
+
+def untaken_reminder(references: Sequence[str]) -> list[str]:
+    """The daily reminder of pitches nobody has taken, in messages Telegram takes."""
+    before, after = _around(
+        _(
+            "⏰ These pitches have waited more than 7 days without anyone taking "
+            "them: {references}. Open one with /pitch and its reference."
+        ).format(references=_SLOT)
+    )
+    return pack_blocks(
+        [Block(before, ", ".join(references), after)], escape=quote, limit=TEXT_LIMIT
+    )

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import jobs
 from bot.app import (
+    SenderWaker,
     create_bot,
     create_dispatcher,
     load_city_data,
@@ -156,6 +157,7 @@ class RunningBot:
                 i18n=self.dispatcher["i18n"],
                 settings=self.settings,
                 city=self.city,
+                waker=SenderWaker(self.dispatcher),
             )
         )
 

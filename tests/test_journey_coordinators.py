@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot import jobs
 from core import pitch_cards as card_texts
 from core.city import load_city
-from storage.models import AuditEntry, Pitch, PitchEvent
+from storage.models import AuditEntry, OutboxMessage, Pitch, PitchEvent
 from tests.card_steps import eventually, recorded
 from tests.conftest import RunningBot
 from tests.emulator import FakeGroup, FakeUser, SentMessage, TelegramEmulator
@@ -493,6 +493,23 @@ async def test_untaken_pitches_are_flagged_daily(
     flagged = await group.next_message()
     assert reference in (flagged.text or "") and (flagged.text or "").startswith("⏰")
     assert await jobs.flag_untaken_pitches() == 0  # once a day
+
+    # It went through the outbox, like every mass send, once per incubator chat and day.
+    async def sent_rows() -> list[OutboxMessage]:
+        async with running_bot.sessionmaker() as session:
+            rows = (await session.execute(select(OutboxMessage))).scalars().all()
+        return list(rows) if all(row.status == "sent" for row in rows) else []
+
+    (row,) = await eventually(sent_rows)
+    assert (row.chat_id, row.telegram_message_id) == (GROUP_ID, flagged.message_id)
+    assert (row.dedupe_key or "").startswith("untaken:")
+    async with running_bot.sessionmaker() as session:
+        pitch = (await session.execute(select(Pitch))).scalar_one()
+        pitch.last_flagged_at = None  # as if the job ran again the same day
+        await session.commit()
+    assert await jobs.flag_untaken_pitches() == 1
+    assert len(await sent_rows()) == 1
+    group.assert_no_new_message()
 
 
 def test_card_texts_escape_the_residents_words() -> None:

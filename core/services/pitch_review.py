@@ -1,5 +1,5 @@
-"""Coordinators' decisions on pitches (take, ask, accept, decline, move) and the views of
-the desk.
+"""Coordinators' decisions on pitches (take, ask, accept, decline, move), the daily reminder
+of untaken pitches, and the views of the desk.
 
 Every status change is a compare-and-set on the state the decision was made on (status,
 incubator, who handles it): of two decisions made at once exactly one is recorded, only its
@@ -16,16 +16,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import pitch_cards as cards
 from core import pitch_notices as notices
 from core import pitch_workflow as workflow
 from core.callbacks import CardCB
+from core.config import Settings
+from core.outbox_messages import text_payload
 from core.pitch_notices import Courier
 from core.services.roles import NotAllowed, Roles, record_refusal
 from storage import coordination as data
 from storage.coordination import PitchState
 from storage.models import Pitch, PitchEvent
+from storage.outbox import QueuedMessage, enqueue
 
 INBOX_PAGE = 5
 STALE_AFTER = timedelta(days=7)
@@ -213,6 +218,40 @@ async def open_prompt(
     return Outcome("done", pitch)
 
 
+async def queue_untaken_reminders(
+    session: AsyncSession, *, now: datetime, i18n: I18n, settings: Settings
+) -> int:
+    """Pitches nobody has taken for 7 days are brought up to their incubator's chats, once a
+    day until someone acts: one outbox message per chat (a key per incubator, chat and day,
+    so a job that runs twice queues once). Returns how many pitches were flagged."""
+    waiting = await data.unassigned_since(
+        session, submitted_before=now - STALE_AFTER, flagged_before=now - timedelta(hours=23)
+    )
+    by_incubator: dict[str, list[str]] = {}
+    for pitch in waiting:
+        by_incubator.setdefault(pitch.incubator_code, []).append(pitch.reference)
+    day = now.astimezone(settings.tz).date().isoformat()
+    messages = []
+    for code, references in sorted(by_incubator.items()):
+        for target in await notices.targets_for(session, code, settings):
+            with i18n.context(), i18n.use_locale(target.locale):
+                texts = cards.untaken_reminder(sorted(references))
+            messages.extend(
+                QueuedMessage(
+                    chat_id=target.chat_id,
+                    payload=text_payload(text),
+                    dedupe_key=f"untaken:{day}:{code}:{target.chat_id}:{part}",
+                )
+                for part, text in enumerate(texts)
+            )
+    await enqueue(session, messages, now=now)
+    for pitch in waiting:
+        pitch.last_flagged_at = now
+        session.add(pitch)
+    await session.commit()
+    return len(waiting)
+
+
 async def history(session: AsyncSession, pitch_id: int) -> Sequence[PitchEvent]:
     return await data.events_of(session, pitch_id)
 
@@ -235,19 +274,3 @@ async def find(session: AsyncSession, *, actor: Roles, words: Sequence[str]) -> 
 
 async def pitches_for_reports(session: AsyncSession, *, actor: Roles) -> Sequence[Pitch]:
     return await data.pitches_in(session, incubators=actor.scope())
-
-
-async def pitches_to_flag(session: AsyncSession, *, now: datetime) -> Sequence[Pitch]:
-    """Untaken for 7 days and not flagged in the last day (flagged once a day until taken)."""
-    return await data.unassigned_since(
-        session,
-        submitted_before=now - STALE_AFTER,
-        flagged_before=now - timedelta(hours=23),
-    )
-
-
-async def mark_flagged(session: AsyncSession, *, pitches: Sequence[Pitch], now: datetime) -> None:
-    for pitch in pitches:
-        pitch.last_flagged_at = now
-        session.add(pitch)
-    await session.commit()
