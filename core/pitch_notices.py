@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import pitch_cards as cards
 from core.city import CityData
 from core.config import Settings
-from core.services.roles import admin_ids
+from core.services.roles import admin_ids, roles_of
 from storage import coordination as data
 from storage.models import Pitch, utcnow
 
@@ -178,14 +178,15 @@ async def deliver_pitch(
 async def refresh_cards(session: AsyncSession, courier: Courier, pitch: Pitch) -> None:
     """Edit every card of the pitch in place: status, who, when, and the buttons left.
 
-    A group that no longer handles the pitch (it moved) keeps the status line, no buttons.
+    A chat that may no longer act on the pitch (it moved: a group not bound to its new
+    incubator, a coordinator of the old one) keeps the status line, without buttons.
     """
     settings = courier.settings
     handling = {t.chat_id for t in await targets_for(session, pitch.incubator_code, settings)}
     for card in await data.card_messages(session, pitch.id):  # type: ignore[arg-type]
         locale = await chat_locale(session, card.chat_id, settings)
         text, keyboard = courier.render(locale, _control, courier, pitch, locale)
-        if card.chat_id < 0 and card.chat_id not in handling:
+        if not await _may_act(session, card.chat_id, pitch, handling, settings):
             keyboard = None
         try:
             await courier.bot.edit_message_text(
@@ -196,6 +197,18 @@ async def refresh_cards(session: AsyncSession, courier: Courier, pitch: Pitch) -
                 _log_failure("refresh the card", pitch, card.chat_id, error)
         except TelegramAPIError as error:
             _log_failure("refresh the card", pitch, card.chat_id, error)
+
+
+async def _may_act(
+    session: AsyncSession, chat_id: int, pitch: Pitch, handling: set[int], settings: Settings
+) -> bool:
+    """Whether the card in `chat_id` may offer the pitch's buttons."""
+    if chat_id in handling:
+        return True
+    if chat_id < 0:
+        return False
+    roles = await roles_of(session, chat_id, settings.admin_ids)
+    return roles.can_handle(pitch.incubator_code)
 
 
 async def _send_texts(

@@ -168,19 +168,16 @@ async def on_decision(
 
 
 async def on_card_refused(
-    callback: CallbackQuery, callback_data: CardCB, session: AsyncSession
+    callback: CallbackQuery, callback_data: CardCB, session: AsyncSession, courier: Courier
 ) -> None:
     """A card button pressed (or forged) by someone who may not act on that pitch."""
     actor = callback.from_user.id
     logger.warning("refused card button from %s for pitch %s", actor, callback_data.pitch_id)
-    await review.refuse(
-        session,
-        actor_id=actor,
-        attempt=callback_data.pack(),
-        subject=f"pitch:{callback_data.pitch_id}",
-        now=utcnow(),
+    outcome = await review.refuse_press(
+        session, courier, actor_id=actor, pressed=callback_data, now=utcnow()
     )
-    await callback.answer(_("Sorry, you can't do that."), show_alert=True)
+    text, alert = _answer_text(outcome)
+    await callback.answer(text, show_alert=alert)
 
 
 def _card_buttons() -> Router:

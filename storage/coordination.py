@@ -190,6 +190,18 @@ async def events_of(session: AsyncSession, pitch_id: int) -> Sequence[PitchEvent
     return result.scalars().all()
 
 
+async def moved_out_of(session: AsyncSession, *, pitch_id: int, incubators: Sequence[str]) -> bool:
+    """Whether the pitch was ever moved away from one of `incubators`."""
+    if not incubators:
+        return False
+    moves = select(PitchEvent.id).where(
+        PitchEvent.pitch_id == pitch_id,  # type: ignore[arg-type]
+        PitchEvent.kind == "move",  # type: ignore[arg-type]
+        or_(*(PitchEvent.detail.startswith(f"{code}>") for code in incubators)),  # type: ignore[union-attr]
+    )
+    return (await session.execute(moves.limit(1))).first() is not None
+
+
 async def last_message_to_resident(session: AsyncSession, pitch_id: int) -> PitchEvent | None:
     result = await session.execute(
         select(PitchEvent)

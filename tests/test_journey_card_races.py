@@ -98,6 +98,10 @@ async def test_two_decisions_at_once_exactly_one_goes_through(
         after = await pitch_now(running_bot, pitch.id)  # type: ignore[arg-type]
         if after.incubator_code == "citywide":
             admin.mark_all_read()  # the moved pitch's card, brought to the admin
+            # Neither coordinator of Söder may act on it any more: no buttons left.
+            for card in (first_card, second_card):
+                await emulator.wait_for(lambda card=card: not card.button_labels)
+                assert "Malmö Together – city-wide" in (card.text or "")
             continue
         line = STATUS_LINES[after.status]
         for card in (first_card, second_card):

@@ -26,7 +26,7 @@ from core.callbacks import CardCB
 from core.config import Settings
 from core.outbox_messages import text_payload
 from core.pitch_notices import Courier
-from core.services.roles import NotAllowed, Roles, record_refusal
+from core.services.roles import NotAllowed, Roles, record_refusal, roles_of
 from storage import coordination as data
 from storage.coordination import PitchState
 from storage.models import Pitch, PitchEvent
@@ -63,6 +63,25 @@ async def refuse(
 ) -> Outcome:
     """An attempt without the right: kept in the audit log, nothing else happens."""
     await record_refusal(session, actor_id=actor_id, action=attempt, subject=subject, now=now)
+    return Outcome("refused")
+
+
+async def refuse_press(
+    session: AsyncSession, courier: Courier, *, actor_id: int, pressed: CardCB, now: datetime
+) -> Outcome:
+    """A card button of a pitch the presser may not act on, audited. A coordinator whose
+    incubator the pitch has left (their press lost to a move) sees the card as it is now;
+    anyone else is refused."""
+    await record_refusal(
+        session,
+        actor_id=actor_id,
+        action=pressed.pack(),
+        subject=f"pitch:{pressed.pitch_id}",
+        now=now,
+    )
+    roles = await roles_of(session, actor_id, courier.settings.admin_ids)
+    if await data.moved_out_of(session, pitch_id=pressed.pitch_id, incubators=roles.scope() or []):
+        return await show_current(session, courier, pitch_id=pressed.pitch_id)
     return Outcome("refused")
 
 
