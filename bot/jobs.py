@@ -68,9 +68,15 @@ async def flag_untaken_pitches() -> int:
         flagged = await pitch_review.queue_untaken_reminders(
             session, now=utcnow(), i18n=ctx.i18n, settings=ctx.settings
         )
-    if flagged and ctx.waker is not None:
-        ctx.waker.wake()
+    _wake_sender(flagged)
     return flagged
+
+
+def _wake_sender(queued: int | None) -> None:
+    """What a job queued goes out now, not at the sender's next look at the outbox."""
+    waker = context().waker
+    if queued and waker is not None:
+        waker.wake()
 
 
 # --- events: publishing at a set time, reminders and the weekly digest ------------------------
@@ -101,6 +107,7 @@ async def publish_event(event_id: int, version: int, now: datetime | None = None
         )
     if queued is None:
         logger.info("publish job of event %s (version %s) had nothing to do", event_id, version)
+    _wake_sender(queued)
     return queued
 
 
@@ -120,6 +127,7 @@ async def remind_event(
         )
     if queued is None:
         logger.info("reminder %s of event %s (version %s) was stale", lead, event_id, version)
+    _wake_sender(queued)
     return queued
 
 
@@ -130,4 +138,5 @@ async def send_weekly_digest(now: datetime | None = None) -> int:
             session, now=now or utcnow(), renderer=event_renderer()
         )
     logger.info("weekly digest queued for %s people", queued)
+    _wake_sender(queued)
     return queued
