@@ -20,7 +20,7 @@ from core.event_fields import (
     TITLE_LIMIT,
     FieldProblem,
 )
-from core.event_messages import broadcast_text
+from core.event_notice_texts import broadcast_text
 from core.event_texts import event_card, kind_name, moment_text
 from core.event_wizard import WizardDraft, preview_event
 from core.languages import LANGUAGE_NAMES

@@ -19,7 +19,7 @@ from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import pitch_cards as cards
+from core import pitch_card_texts as cards
 from core.city import CityData
 from core.config import Settings
 from core.services.roles import admin_ids, roles_of

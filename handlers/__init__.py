@@ -5,14 +5,14 @@ from __future__ import annotations
 from aiogram import Router
 
 from handlers import (
-    cards,
+    attendance,
     desk,
     errors,
     event_admin,
-    events,
     fallback,
     language,
     pitch,
+    pitch_review,
     staff,
     start,
 )
@@ -21,9 +21,9 @@ from handlers import (
 def build_router() -> Router:
     """A fresh tree of routers: a router can belong to one Dispatcher only."""
     root = Router(name="root")
-    for module in (errors, staff, cards, desk, event_admin):
+    for module in (errors, staff, pitch_review, desk, event_admin):
         root.include_router(module.create_router())
     root.include_router(staff.create_refusal_router())
-    for module in (events, pitch, start, language, fallback):
+    for module in (attendance, pitch, start, language, fallback):
         root.include_router(module.create_router())
     return root

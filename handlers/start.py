@@ -17,7 +17,7 @@ from core.city import CityData
 from core.config import Settings
 from core.deeplinks import parse_start_payload
 from core.services import pitching, users
-from handlers.events import send_event_details
+from handlers.attendance import send_event_details
 from handlers.keyboards import back_to_menu_keyboard, language_keyboard, main_menu_keyboard
 from handlers.pitch.flow import begin_pitch
 from handlers.subscriptions import open_subscription

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from babel.dates import format_date, format_time
 
-from core import event_texts, event_views
+from core import attendance_texts, event_texts
+from core.attendance_texts import RsvpResult
 from core.callbacks import EventCB
 from core.city import load_city
-from core.event_views import RsvpResult
 from core.languages import create_i18n
 from storage.events import RsvpCounts
 from storage.models import EVENT_KINDS, Event
@@ -172,17 +172,19 @@ def answer(status: str, before: str | None, **fields: object) -> RsvpResult:
 
 def test_the_answer_is_told_as_it_was_stored() -> None:
     title = "<b>Bike kitchen &amp; lunch</b>"
-    assert event_views.answer_text(answer("going", None), "en").startswith(
+    assert attendance_texts.answer_text(answer("going", None), "en").startswith(
         f"✅ Wonderful, you are on the list for {title}."
     )
-    assert event_views.answer_text(answer("going", "going"), "en") == (
+    assert attendance_texts.answer_text(answer("going", "going"), "en") == (
         f"You are already on the list for {title}. See you there!"
     )
-    assert "you are number 3." in event_views.answer_text(
+    assert "you are number 3." in attendance_texts.answer_text(
         answer("waiting", None, position=3), "en"
     )
-    assert "taken you off the list" in event_views.answer_text(answer("not_going", "going"), "en")
-    assert event_views.answer_text(answer("not_going", "waiting"), "en") == (
+    assert "taken you off the list" in attendance_texts.answer_text(
+        answer("not_going", "going"), "en"
+    )
+    assert attendance_texts.answer_text(answer("not_going", "waiting"), "en") == (
         f"Thank you for letting us know: you are not coming to {title}."
     )
 
@@ -195,19 +197,19 @@ def test_after_an_answer_an_announcement_keeps_its_unsubscribe_button() -> None:
     def labels(markup: object) -> list[str]:
         return [b.text for row in markup.inline_keyboard for b in row]  # type: ignore[attr-defined]
 
-    assert labels(event_views.answer_keyboard(result, announcement)) == [
+    assert labels(attendance_texts.answer_keyboard(result, announcement)) == [
         "⏳ On the waiting list ✓",
         "❌ Not going",
         "📅 Add to calendar",
         "🔕 Unsubscribe",
     ]
-    assert "🔕 Unsubscribe" not in labels(event_views.answer_keyboard(result, card))
-    assert "🔕 Unsubscribe" not in labels(event_views.answer_keyboard(result, None))
+    assert "🔕 Unsubscribe" not in labels(attendance_texts.answer_keyboard(result, card))
+    assert "🔕 Unsubscribe" not in labels(attendance_texts.answer_keyboard(result, None))
 
 
 def test_the_list_pages_and_shows_counts_to_staff_only() -> None:
     events = [make_event(id=n, titles={"sv": f"Möte {n}"}) for n in (21, 22)]
-    page = event_views.EventsPage(
+    page = attendance_texts.EventsPage(
         events=events,
         total=7,
         page=1,
@@ -216,7 +218,7 @@ def test_the_list_pages_and_shows_counts_to_staff_only() -> None:
         staff=False,
         counts={21: RsvpCounts(going=4, waiting=0)},
     )
-    text, markup = event_views.events_list(page, CITY, "en", TZ)
+    text, markup = attendance_texts.events_list(page, CITY, "en", TZ)
     assert "(6–7 of 7)" in text
     assert "📊" not in text
     buttons = [(b.text, b.callback_data) for row in markup.inline_keyboard for b in row]  # type: ignore[union-attr]
@@ -225,10 +227,10 @@ def test_the_list_pages_and_shows_counts_to_staff_only() -> None:
         ("7. Möte 22", "ev:details:22:3"),
         ("◀️ Earlier", "evp:0"),
     ]
-    staff_text, _ = event_views.events_list(replace(page, staff=True), CITY, "en", TZ)
+    staff_text, _ = attendance_texts.events_list(replace(page, staff=True), CITY, "en", TZ)
     assert "📊 Going: 4 · Waiting list: 0" in staff_text
     assert "📊 Going: 0 · Waiting list: 0" in staff_text
-    empty, no_buttons = event_views.events_list(
+    empty, no_buttons = attendance_texts.events_list(
         replace(page, events=[], total=0, page=0, last_page=0, first_number=1), CITY, "en", TZ
     )
     assert empty.startswith("There are no meetings planned right now.")
@@ -246,7 +248,7 @@ def test_the_list_pages_and_shows_counts_to_staff_only() -> None:
     ],
 )
 def test_refusals_say_why(reason: str, text: str) -> None:
-    assert event_views.refusal_text(reason) == text
+    assert attendance_texts.refusal_text(reason) == text
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import jobs
-from core import pitch_cards as card_texts
+from core import pitch_card_texts as card_texts
 from core.city import load_city
 from storage.models import AuditEntry, OutboxMessage, Pitch, PitchEvent
 from tests.card_steps import eventually, recorded

@@ -17,8 +17,8 @@ from aiogram.utils.text_decorations import html_decoration
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import event_texts
+from core.attendance_texts import EventsPage, EventView, RsvpResult
 from core.city import CityData
-from core.event_views import EventsPage, EventView, RsvpResult
 from core.services.roles import record_refusal, roles_of
 from storage import events as data
 from storage.models import Event

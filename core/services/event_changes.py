@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import event_fields
-from core import event_messages as texts
+from core import event_notice_texts as texts
 from core.city import CityData
 from core.event_fields import SoFar
 from core.event_rights import change_refusal

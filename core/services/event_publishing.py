@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import event_messages as texts
+from core import event_notice_texts as texts
 from core.city import CityData
 from core.event_fields import EventDraft, draft_problem
 from core.event_rights import publish_refusal

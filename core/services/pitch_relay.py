@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import pitch_cards as cards
+from core import pitch_card_texts as cards
 from core import pitch_notices as notices
 from core import pitch_workflow as workflow
 from core.config import SUPPORTED_LOCALES

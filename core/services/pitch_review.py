@@ -19,7 +19,7 @@ from typing import Literal
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import pitch_cards as cards
+from core import pitch_card_texts as cards
 from core import pitch_notices as notices
 from core import pitch_workflow as workflow
 from core.callbacks import CardCB

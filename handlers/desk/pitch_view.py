@@ -13,7 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import pitch_cards as cards
+from core import pitch_card_texts as cards
 from core import pitch_history
 from core.callbacks import HistoryCB
 from core.city import CityData

@@ -22,7 +22,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import pitch_cards as cards
+from core import pitch_card_texts as cards
 from core.callbacks import CardCB, RelayCB
 from core.pitch_notices import Courier, Incoming
 from core.services import pitch_relay as relay
@@ -319,7 +319,7 @@ async def on_reply_text(
 
 
 def create_router() -> Router:
-    router = Router(name="cards")
+    router = Router(name="pitch_review")
     router.message.outer_middleware(_with_courier)
     router.callback_query.outer_middleware(_with_courier)
     router.include_router(_card_buttons())

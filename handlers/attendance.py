@@ -13,7 +13,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import event_views as views
+from core import attendance_texts as views
 from core.callbacks import EventCB, EventsPageCB, MenuCB
 from core.city import CityData
 from core.config import Settings
@@ -250,7 +250,7 @@ async def on_refused(
 
 
 def create_router() -> Router:
-    router = Router(name="events")
+    router = Router(name="attendance")
     router.message.filter(F.chat.type == "private")
     router.callback_query.filter(F.message.chat.type == "private")
     router.message.register(cmd_events, Command("events"))
