@@ -10,7 +10,7 @@ gets its own copy at the head revision:
 - PostgreSQL: the template is a database that accepts no connections once migrated; a test
   gets `CREATE DATABASE ... TEMPLATE` of it, dropped after it. Copying costs about as much as
   creating an empty database, so the copy for the next test is made in the background while
-  the current one runs, and drops happen there too.
+  the current one runs, and copies are dropped by another worker, off the tests' path.
 
 Migration tests get an empty database instead (`empty_database_url` in conftest).
 
@@ -25,6 +25,7 @@ import asyncio
 import re
 import shutil
 import sqlite3
+import threading
 import uuid
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -90,19 +91,21 @@ class SqliteTemplate:
 class PostgresTemplates:
     """A migrated template database next to TEST_DATABASE_URL's, and a copy of it per test.
 
-    All statements run on one connection in one worker thread, in the order they are asked
-    for; tests wait only for their own copy, which is usually made while the test before runs.
+    One worker thread makes databases, in the order they are asked for; tests wait only for
+    their own copy, which is usually made while the test before runs. Another drops them, so
+    that a drop never holds up the next copy. Each has its own connection.
     """
 
     def __init__(self, admin_url: str) -> None:
-        url = make_url(admin_url)
-        self._url = url
+        self._url = make_url(admin_url)
         self._session = uuid.uuid4().hex[:12]
         self._application = f"{APPLICATION_PREFIX}{self._session}"
         self._template = f"{PREFIX}tmpl_{self._session}"
         self._copies = 0
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-databases")
-        self._connection: psycopg.Connection[Any] | None = None
+        self._creator = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-db-create")
+        self._dropper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-db-drop")
+        self._connections = threading.local()
+        self._leftovers_dropped = False
         self._ready: Future[None] | None = None
         self._next: Future[str] | None = None
         self._drops: list[Future[None]] = []
@@ -113,48 +116,52 @@ class PostgresTemplates:
     def copy(self) -> Future[str]:
         """A new database copied from the template (and the next one started in advance)."""
         if self._ready is None:
-            self._ready = self._worker.submit(self._start)
-        copy = self._next or self._worker.submit(self._create_copy)
-        self._next = self._worker.submit(self._create_copy)
+            self._ready = self._creator.submit(self._start)
+        copy = self._next or self._creator.submit(self._create_copy)
+        self._next = self._creator.submit(self._create_copy)
         return copy
 
     def empty(self) -> Future[str]:
         """A new empty database, for the tests of the migrations themselves."""
-        return self._worker.submit(self._create_empty)
+        return self._creator.submit(self._create_empty)
 
     def drop(self, database_url: str) -> None:
         """Dropped in the background; a failure shows up when the session ends."""
         name = make_url(database_url).database
         assert name is not None
-        self._drops.append(self._worker.submit(self._drop, name))
+        self._drops.append(self._dropper.submit(self._drop, name))
 
     def close(self) -> None:
         """Drop what is left (the copy made in advance, the template); report failed drops."""
         try:
+            # The creator works in order: once the last copy asked for is done, all are.
             if self._next is not None and self._next.exception() is None:
                 self.drop(self._next.result())
             if self._ready is not None:  # built or not, what there is of it goes
                 self._ready.exception()
-                self._drops.append(self._worker.submit(self._drop, self._template))
+                self._drops.append(self._dropper.submit(self._drop, self._template))
             for drop in self._drops:
                 drop.result()
         finally:
-            self._worker.submit(self._disconnect).result()
-            self._worker.shutdown()
+            for worker in (self._creator, self._dropper):
+                worker.submit(self._disconnect).result()
+                worker.shutdown()
 
-    # In the worker thread only.
+    # In the worker threads only.
 
     def _admin(self) -> psycopg.Connection[Any]:
-        if self._connection is None:
-            self._connection = psycopg.connect(
+        connection: psycopg.Connection[Any] | None = getattr(self._connections, "admin", None)
+        if connection is None:
+            connection = psycopg.connect(
                 self._url.set(drivername="postgresql").render_as_string(hide_password=False),
                 autocommit=True,
                 application_name=self._application,
             )
-            self._drop_leftovers()
-        return self._connection
+            self._connections.admin = connection
+        return connection
 
     def _start(self) -> None:
+        self._drop_leftovers()
         self._execute("CREATE DATABASE {}", self._template)
         asyncio.run(migrate(self.url_of(self._template)))
         # Nobody may be connected to a template being copied; nobody can be from now on.
@@ -169,6 +176,7 @@ class PostgresTemplates:
         return self.url_of(name)
 
     def _create_empty(self) -> str:
+        self._drop_leftovers()
         self._copies += 1
         name = f"{PREFIX}copy_{self._session}_{self._copies}"
         self._execute("CREATE DATABASE {}", name)
@@ -179,7 +187,11 @@ class PostgresTemplates:
         self._execute("DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
 
     def _drop_leftovers(self) -> None:
-        """Templates and copies of sessions that have no connection any more."""
+        """Once, before creating anything: templates and copies of sessions that have no
+        connection any more. This session's connection is open by then, so it counts."""
+        if self._leftovers_dropped:
+            return
+        self._leftovers_dropped = True
         admin = self._admin()
         live = {
             row[0].removeprefix(APPLICATION_PREFIX)
@@ -199,6 +211,7 @@ class PostgresTemplates:
         self._admin().execute(query)
 
     def _disconnect(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        connection = getattr(self._connections, "admin", None)
+        if connection is not None:
+            connection.close()
+            self._connections.admin = None
