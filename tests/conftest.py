@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import jobs
@@ -25,7 +23,7 @@ from bot.delivery import OutboxSender
 from core.config import Settings
 from core.languages import compile_catalogs
 from storage.database import create_engine, create_sessionmaker
-from storage.migrate import upgrade_to_head
+from tests.databases import PostgresTemplates, SqliteTemplate
 from tests.emulator import TelegramEmulator
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
@@ -36,54 +34,74 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     compile_catalogs()
 
 
-async def _create_postgres_database(admin_url: str) -> str:
-    """A fresh, uniquely named database next to the one in TEST_DATABASE_URL."""
-    import asyncpg
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
+    return SqliteTemplate(tmp_path_factory.mktemp("sqlite-template"))
 
-    url = make_url(admin_url)
-    name = f"tillsammans_test_{uuid.uuid4().hex[:12]}"
-    connection = await asyncpg.connect(_asyncpg_dsn(url))
+
+@pytest.fixture(scope="session")
+def postgres_templates() -> Iterator[PostgresTemplates | None]:
+    if not POSTGRES_URL:
+        yield None
+        return
+    templates = PostgresTemplates(POSTGRES_URL)
     try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
+        yield templates
     finally:
-        await connection.close()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
-async def _drop_postgres_database(admin_url: str, database_url: str) -> None:
-    import asyncpg
-
-    name = make_url(database_url).database
-    connection = await asyncpg.connect(_asyncpg_dsn(make_url(admin_url)))
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
-
-
-def _asyncpg_dsn(url: object) -> str:
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)  # type: ignore[attr-defined]
+        templates.close()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """Each test that needs a database runs once on SQLite and once on PostgreSQL."""
+async def database_url(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    sqlite_template: SqliteTemplate,
+    postgres_templates: PostgresTemplates | None,
+) -> AsyncIterator[str]:
+    """Each test that needs a database runs once on SQLite and once on PostgreSQL, on its own
+    copy of a database migrated once per session (tests/databases.py)."""
     if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+        yield sqlite_template.copy_to(tmp_path / "bot.db")
         return
-    if not POSTGRES_URL:
+    if postgres_templates is None:
         pytest.skip("TEST_DATABASE_URL is not set; PostgreSQL runs in CI")
-    url = await _create_postgres_database(POSTGRES_URL)
+    url = await asyncio.wrap_future(postgres_templates.copy())
     try:
         yield url
     finally:
-        await _drop_postgres_database(POSTGRES_URL, url)
+        postgres_templates.drop(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def empty_database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_templates: PostgresTemplates | None
+) -> AsyncIterator[str]:
+    """A database without a single table, for the tests of the migrations themselves."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+        return
+    if postgres_templates is None:
+        pytest.skip("TEST_DATABASE_URL is not set; PostgreSQL runs in CI")
+    url = await asyncio.wrap_future(postgres_templates.empty())
+    try:
+        yield url
+    finally:
+        postgres_templates.drop(url)
 
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on the test's database, already at the newest schema."""
     engine = create_engine(database_url)
-    await upgrade_to_head(engine)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def empty_engine(empty_database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(empty_database_url)
     try:
         yield engine
     finally:

@@ -323,7 +323,7 @@ async def test_answers_to_unavailable_events_are_refused(city_session: AsyncSess
 
 
 async def test_the_migration_numbers_those_already_waiting_in_their_order(
-    database_url: str,
+    empty_database_url: str,
 ) -> None:
     """0005 gives the people waiting before it the numbers of the order they had."""
 
@@ -332,7 +332,7 @@ async def test_the_migration_numbers_those_already_waiting_in_their_order(
         config.attributes["connection"] = connection
         (command.downgrade if down else command.upgrade)(config, revision)
 
-    engine = create_engine(database_url)
+    engine = create_engine(empty_database_url)
     try:
         async with engine.begin() as connection:
             await connection.run_sync(migrate, "0004")

@@ -27,14 +27,21 @@ def key(user_id: int = 7, chat_id: int | None = None) -> StorageKey:
     return StorageKey(bot_id=1, chat_id=chat_id or user_id, user_id=user_id)
 
 
-async def test_migrations_create_the_tables_and_are_idempotent(engine: AsyncEngine) -> None:
-    await upgrade_to_head(engine)  # a second run changes nothing
+async def table_names(engine: AsyncEngine) -> set[str]:
     async with engine.connect() as connection:
-        tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
-    assert {"users", "fsm_records", "alembic_version"} <= set(tables)
+        return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
 
 
-async def test_the_migrations_build_exactly_the_models(engine: AsyncEngine) -> None:
+async def test_migrations_create_the_tables_and_are_idempotent(empty_engine: AsyncEngine) -> None:
+    assert await table_names(empty_engine) == set()
+    await upgrade_to_head(empty_engine)
+    tables = await table_names(empty_engine)
+    assert {"users", "fsm_records", "alembic_version"} <= tables
+    await upgrade_to_head(empty_engine)  # a second run changes nothing
+    assert await table_names(empty_engine) == tables
+
+
+async def test_the_migrations_build_exactly_the_models(empty_engine: AsyncEngine) -> None:
     """A model changed without a migration (or the reverse) shows up here."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
@@ -47,9 +54,32 @@ async def test_the_migrations_build_exactly_the_models(engine: AsyncEngine) -> N
         )
         return compare_metadata(context, SQLModel.metadata)
 
-    async with engine.connect() as connection:
+    assert await table_names(empty_engine) == set()
+    await upgrade_to_head(empty_engine)
+    async with empty_engine.connect() as connection:
         found = await connection.run_sync(differences)
     assert found == []
+
+
+async def test_each_test_database_starts_at_the_newest_revision_and_empty(
+    engine: AsyncEngine,
+) -> None:
+    """The copies of the session's template: at head, and no rows from another test."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import func
+
+    from storage.migrate import alembic_config
+
+    def revision(sync_connection: object) -> str | None:
+        return MigrationContext.configure(sync_connection).get_current_revision()  # type: ignore[arg-type]
+
+    async with engine.connect() as connection:
+        assert await connection.run_sync(revision) == (
+            ScriptDirectory.from_config(alembic_config()).get_current_head()
+        )
+    async with AsyncSession(engine) as session:
+        assert await session.scalar(select(func.count()).select_from(User)) == 0
 
 
 def _managed_here(obj: object, name: str | None, type_: str, *_args: object) -> bool:
