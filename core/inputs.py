@@ -23,7 +23,7 @@ MAX_VERSION = 2**31 - 1
 MAX_TOKEN = 40
 
 _ASCII_DIGITS = re.compile(r"[0-9]{1,20}")
-_TOKEN = re.compile(r"[a-z0-9_.=-]{1,40}")
+_TOKEN = re.compile(rf"[a-z0-9_.=-]{{1,{MAX_TOKEN}}}")
 
 
 def read_int(text: str | None, *, low: int, high: int) -> int | None:

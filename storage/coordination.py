@@ -202,16 +202,6 @@ async def moved_out_of(session: AsyncSession, *, pitch_id: int, incubators: Sequ
     return (await session.execute(moves.limit(1))).first() is not None
 
 
-async def last_message_to_resident(session: AsyncSession, pitch_id: int) -> PitchEvent | None:
-    result = await session.execute(
-        select(PitchEvent)
-        .where(PitchEvent.pitch_id == pitch_id, PitchEvent.kind.in_(("message", "decline")))  # type: ignore[attr-defined]
-        .order_by(PitchEvent.created_at.desc(), PitchEvent.id.desc())  # type: ignore[attr-defined, union-attr]
-        .limit(1)
-    )
-    return result.scalar_one_or_none()
-
-
 async def add_audit(
     session: AsyncSession,
     *,
