@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
@@ -27,6 +29,9 @@ from handlers.staff.common import (
     words_of,
 )
 from storage.models import utcnow
+
+# staff.promote_admin or staff.demote_admin
+AdminChange = Callable[..., Awaitable[object]]
 
 quote = html_decoration.quote
 
@@ -241,6 +246,29 @@ async def cmd_admins(
     await message.answer("\n".join(lines))
 
 
+async def _change_admin(
+    message: Message,
+    change: AdminChange,
+    person: int,
+    session: AsyncSession,
+    roles: Roles,
+    bot: Bot,
+    settings: Settings,
+    i18n: I18n,
+) -> bool:
+    """Promote or demote `person` through the use case; their command menu follows. False
+    (and the refusal said) when the rule does not allow it."""
+    try:
+        await change(
+            session, actor=roles, user_id=person, configured=settings.admin_ids, now=utcnow()
+        )
+    except NotAllowed as refused:
+        await message.answer(refusal(refused.reason))
+        return False
+    await refresh_menu(bot, session, person, settings, i18n)
+    return True
+
+
 async def cmd_add_admin(
     message: Message,
     command: CommandObject,
@@ -256,15 +284,10 @@ async def cmd_add_admin(
             _("Reply to the person's message or add their numeric id, e.g. /addadmin 12345.")
         )
         return
-    try:
-        await staff.promote_admin(
-            session, actor=roles, user_id=person, configured=settings.admin_ids, now=utcnow()
-        )
-    except NotAllowed as refused:
-        await message.answer(refusal(refused.reason))
-        return
-    await refresh_menu(bot, session, person, settings, i18n)
-    await message.answer(_("{person} is now an admin.").format(person=mention(person)))
+    if await _change_admin(
+        message, staff.promote_admin, person, session, roles, bot, settings, i18n
+    ):
+        await message.answer(_("{person} is now an admin.").format(person=mention(person)))
 
 
 async def cmd_remove_admin(
@@ -282,15 +305,10 @@ async def cmd_remove_admin(
             _("Reply to the person's message or add their numeric id, e.g. /removeadmin 12345.")
         )
         return
-    try:
-        await staff.demote_admin(
-            session, actor=roles, user_id=person, configured=settings.admin_ids, now=utcnow()
-        )
-    except NotAllowed as refused:
-        await message.answer(refusal(refused.reason))
-        return
-    await refresh_menu(bot, session, person, settings, i18n)
-    await message.answer(_("{person} is no longer an admin.").format(person=mention(person)))
+    if await _change_admin(
+        message, staff.demote_admin, person, session, roles, bot, settings, i18n
+    ):
+        await message.answer(_("{person} is no longer an admin.").format(person=mention(person)))
 
 
 def create_router() -> Router:
