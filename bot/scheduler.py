@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from datetime import datetime
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -21,7 +21,6 @@ from core.schedule import (
     HOUSEKEEPING_DRAFTS,
     PlannedJob,
     event_job_ids,
-    plan_event_jobs,
 )
 
 JOBS_TABLE = "apscheduler_jobs"
@@ -73,13 +72,23 @@ _JOB_FUNCTIONS = {"publish": jobs.publish_event, "remind": jobs.remind_event}
 
 
 class ApschedulerEventJobs:
-    """The `EventJobs` port on APScheduler: deterministic ids, so a plan replaces the last."""
+    """The `EventJobs` port on APScheduler: deterministic ids, so a plan replaces the last.
+
+    The job store may wait for a database lock that another update holds for a moment
+    (SQLite locks the whole file); run on the event loop, that wait would keep the other
+    update from ever finishing, so the store is written from a worker thread."""
 
     def __init__(self, scheduler: BaseScheduler) -> None:
         self.scheduler = scheduler
 
-    def replace_event_jobs(self, event_id: int, planned: list[PlannedJob]) -> None:
-        self.remove_event_jobs(event_id)
+    async def replace_event_jobs(self, event_id: int, planned: list[PlannedJob]) -> None:
+        await asyncio.to_thread(self._replace, event_id, planned)
+
+    async def remove_event_jobs(self, event_id: int) -> None:
+        await asyncio.to_thread(self._remove, event_id)
+
+    def _replace(self, event_id: int, planned: list[PlannedJob]) -> None:
+        self._remove(event_id)
         for job in planned:
             self.scheduler.add_job(
                 _JOB_FUNCTIONS[job.kind],
@@ -91,37 +100,10 @@ class ApschedulerEventJobs:
                 misfire_grace_time=job.grace_seconds,
             )
 
-    def remove_event_jobs(self, event_id: int) -> None:
+    def _remove(self, event_id: int) -> None:
         for job_id in event_job_ids(event_id):
             with contextlib.suppress(JobLookupError):
                 self.scheduler.remove_job(job_id)
-
-
-def schedule_event_jobs(
-    scheduler: BaseScheduler,
-    *,
-    event_id: int,
-    version: int,
-    status: str,
-    starts_at: datetime,
-    publish_at: datetime | None,
-    now: datetime,
-) -> list[str]:
-    """(Re)place the event's jobs for this version; returns the ids now scheduled."""
-    planned = plan_event_jobs(
-        event_id=event_id,
-        version=version,
-        status=status,
-        starts_at=starts_at,
-        publish_at=publish_at,
-        now=now,
-    )
-    ApschedulerEventJobs(scheduler).replace_event_jobs(event_id, planned)
-    return [job.job_id for job in planned]
-
-
-def unschedule_event_jobs(scheduler: BaseScheduler, event_id: int) -> None:
-    ApschedulerEventJobs(scheduler).remove_event_jobs(event_id)
 
 
 def schedule_digest(scheduler: BaseScheduler) -> None:

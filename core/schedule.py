@@ -93,7 +93,7 @@ def plan_event_jobs(
 class EventJobs(Protocol):
     """Where use cases put an event's jobs (implemented in bot/ on APScheduler)."""
 
-    def replace_event_jobs(self, event_id: int, planned: list[PlannedJob]) -> None:
+    async def replace_event_jobs(self, event_id: int, planned: list[PlannedJob]) -> None:
         """Remove the event's jobs, then place the planned ones."""
 
-    def remove_event_jobs(self, event_id: int) -> None: ...
+    async def remove_event_jobs(self, event_id: int) -> None: ...

@@ -33,10 +33,10 @@ class RecordedJobs:
 
     placed: dict[int, list[PlannedJob]] = field(default_factory=dict)
 
-    def replace_event_jobs(self, event_id: int, planned: list[PlannedJob]) -> None:
+    async def replace_event_jobs(self, event_id: int, planned: list[PlannedJob]) -> None:
         self.placed[event_id] = planned
 
-    def remove_event_jobs(self, event_id: int) -> None:
+    async def remove_event_jobs(self, event_id: int) -> None:
         self.placed.pop(event_id, None)
 
 

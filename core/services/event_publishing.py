@@ -5,7 +5,6 @@ queues once. Rights are core.event_rights; a refusal is kept in the audit log.""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -87,11 +86,7 @@ async def check_publish(
 
 
 async def place_jobs(event_jobs: EventJobs, event: Event, now: datetime) -> None:
-    """Replace the event's jobs with those of its current version.
-
-    The scheduler's job store may wait for a database lock that another update holds for a
-    moment (SQLite locks the whole file); run on the event loop, that wait would keep the
-    other update from ever finishing, so the port is called from a worker thread."""
+    """Replace the event's jobs with those of its current version."""
     assert event.id is not None
     planned = plan_event_jobs(
         event_id=event.id,
@@ -101,12 +96,12 @@ async def place_jobs(event_jobs: EventJobs, event: Event, now: datetime) -> None
         publish_at=aware(event.publish_at) if event.publish_at else None,
         now=now,
     )
-    await asyncio.to_thread(event_jobs.replace_event_jobs, event.id, planned)
+    await event_jobs.replace_event_jobs(event.id, planned)
 
 
 async def remove_jobs(event_jobs: EventJobs, event_id: int) -> None:
-    """Remove the event's jobs (from a worker thread, as `place_jobs`)."""
-    await asyncio.to_thread(event_jobs.remove_event_jobs, event_id)
+    """Remove the event's jobs."""
+    await event_jobs.remove_event_jobs(event_id)
 
 
 async def create_event(
