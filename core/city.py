@@ -24,6 +24,8 @@ DEFAULT_CITY_FILE: Path = Path(__file__).parent / "cities" / "malmo.toml"
 _CODE = re.compile(r"[a-z0-9-]{1,24}")
 _FALLBACK_LOCALE = "sv"
 _EARTH_RADIUS_KM = 6371.0088
+# As long as the consent records' column for it (storage.models.ConsentRecord).
+_NOTICE_VERSION_MAX = 32
 
 
 class CityDataError(ValueError):
@@ -109,12 +111,28 @@ def _find(items: Iterable[_N], code: str) -> _N | None:
 
 
 @dataclass(frozen=True, slots=True)
+class Privacy:
+    """Who answers for residents' data in this city: the controller, its contact, the data
+    protection officer, and the privacy notice's version (a pitch's consent records it)."""
+
+    notice_version: str
+    controller: Mapping[str, str] = field(hash=False)
+    controller_contact: str
+    dpo_contact: str
+
+    def controller_name(self, locale: str) -> str:
+        """The controller's name in `locale`, else in Swedish, else in any locale."""
+        return _pick_name(self.controller, locale, self.controller_contact)
+
+
+@dataclass(frozen=True, slots=True)
 class CityData:
     """Everything read from one city file; `checksum` is the sha256 of the file's bytes."""
 
     code: str
     names: Mapping[str, str] = field(hash=False)
     bounds: Bounds
+    privacy: Privacy
     areas: tuple[Area, ...]
     neighbourhoods: tuple[Neighbourhood, ...]
     themes: tuple[Theme, ...]
@@ -182,13 +200,22 @@ class _Parser:
         self._keys(
             document,
             "top level",
-            required={"city", "areas", "neighbourhoods", "themes", "support", "incubators"},
+            required={
+                "city",
+                "privacy",
+                "areas",
+                "neighbourhoods",
+                "themes",
+                "support",
+                "incubators",
+            },
         )
         city = self._table(document["city"], "[city]")
         self._keys(city, "[city]", required={"code", "names", "bounds"})
         city_code = self._code(city, "[city]")
         city_names = self._names(city, f"city {city_code!r}")
         bounds = self._bounds(city["bounds"], f"city {city_code!r}")
+        privacy = self._privacy(document["privacy"])
 
         areas = tuple(
             Area(code, self._names(entry, where))
@@ -215,12 +242,27 @@ class _Parser:
             code=city_code,
             names=city_names,
             bounds=bounds,
+            privacy=privacy,
             areas=areas,
             neighbourhoods=neighbourhoods,
             themes=themes,
             support_options=support_options,
             incubators=incubators,
             checksum=checksum,
+        )
+
+    def _privacy(self, value: object) -> Privacy:
+        table = self._table(value, "[privacy]")
+        required = {"notice_version", "controller", "controller_contact", "dpo_contact"}
+        self._keys(table, "[privacy]", required=required)
+        version = self._string(table, "notice_version", "[privacy]")
+        if len(version) > _NOTICE_VERSION_MAX:
+            self._fail("[privacy]", f"notice_version is longer than {_NOTICE_VERSION_MAX}")
+        return Privacy(
+            notice_version=version,
+            controller=self._names({"names": table["controller"]}, "[privacy] controller"),
+            controller_contact=self._string(table, "controller_contact", "[privacy]"),
+            dpo_contact=self._string(table, "dpo_contact", "[privacy]"),
         )
 
     def _neighbourhoods(

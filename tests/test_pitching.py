@@ -13,6 +13,7 @@ from core.city import load_city
 from core.pitch_rules import InvalidAnswer
 from core.services import pitching, users
 from core.services.city_sync import sync_city_data
+from storage import consents as consent_data
 from storage.models import AreaRecord, IncubatorRecord, Pitch, PitchDraft
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -88,6 +89,34 @@ async def test_submit_freezes_routes_and_numbers_per_year(
         assert [p.reference for p in mine.pitches] == ["MT-2026-0002"]
         assert (mine.page, mine.pages, mine.total) == (0, 1, 1)
         assert mine.pitches[0].language == "ar" and mine.pitches[0].status == "received"
+
+
+async def test_a_sent_pitch_records_its_consents_with_the_notice_version(
+    sessionmaker: async_sessionmaker[AsyncSession], city_loaded: None
+) -> None:
+    async with sessionmaker() as session:
+        await complete_draft(session, 11)
+        in_chat = await pitching.submit_draft(
+            session, user_id=11, language="sv", city=CITY, now=NOW
+        )
+        draft = await complete_draft(session, 12)
+        draft.contact_phone = "+46701234567"
+        await session.commit()
+        by_phone = await pitching.submit_draft(
+            session, user_id=12, language="sv", city=CITY, now=NOW
+        )
+    async with sessionmaker() as session:
+        only_pitch = await consent_data.consents_of_user(session, 11)
+        with_contact = await consent_data.consents_of_user(session, 12)
+    assert [(c.kind, c.pitch_id) for c in only_pitch] == [("pitch", in_chat.id)]
+    assert [(c.kind, c.pitch_id) for c in with_contact] == [
+        ("pitch", by_phone.id),
+        ("contact", by_phone.id),
+    ]
+    for consent in (*only_pitch, *with_contact):
+        assert consent.notice_version == CITY.privacy.notice_version
+        assert consent.given_at.replace(tzinfo=None) == NOW.replace(tzinfo=None)
+        assert consent.withdrawn_at is None
 
 
 async def test_incomplete_draft_cannot_be_submitted(

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import pitch_rules as rules
 from core.city import CityData, route_pitch
 from core.pitch_rules import InvalidAnswer
+from storage import consents as consent_data
 from storage import pitches as pitch_data
 from storage.models import Pitch, PitchDraft
 
@@ -331,8 +332,27 @@ async def submit_draft(
         updated_at=now,
     )
     await pitch_data.add_pitch(session, pitch)
+    await _record_consents(session, pitch, city.privacy.notice_version)
     await session.commit()
     return pitch
+
+
+async def _record_consents(session: AsyncSession, pitch: Pitch, notice_version: str) -> None:
+    """The consent given at the summary, with the notice version the resident was shown; a
+    second one to be contacted when a phone or an e-mail was given."""
+    assert pitch.id is not None and pitch.user_id is not None
+    kinds = ["pitch"]
+    if pitch.contact_phone or pitch.contact_email:
+        kinds.append("contact")
+    for kind in kinds:
+        await consent_data.add_consent(
+            session,
+            user_id=pitch.user_id,
+            pitch_id=pitch.id,
+            kind=kind,
+            notice_version=notice_version,
+            given_at=pitch.consent_at,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,8 @@ from storage.models.people_tables import (
     User,
 )
 from storage.models.pitch_tables import (
+    CONSENT_KINDS,
+    ConsentRecord,
     Pitch,
     PitchDraft,
     PitchEvent,
@@ -50,6 +52,7 @@ from storage.models.pitch_tables import (
 )
 
 __all__ = [
+    "CONSENT_KINDS",
     "EVENT_KINDS",
     "EVENT_STATUSES",
     "OUTBOX_STATUSES",
@@ -58,6 +61,7 @@ __all__ = [
     "AuditEntry",
     "Campaign",
     "CityDataVersion",
+    "ConsentRecord",
     "Coordinator",
     "DeliveryAttempt",
     "Event",

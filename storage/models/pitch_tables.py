@@ -131,3 +131,23 @@ class PitchMessage(SQLModel, table=True):
 
 
 # Events: the programme's meetings, who subscribes to them and who is coming.
+
+
+CONSENT_KINDS = ("pitch", "contact")
+
+
+class ConsentRecord(SQLModel, table=True):
+    """A consent a resident gave, with the privacy notice's version they saw, and when it was
+    withdrawn. `pitch`: to store the pitch and share it with its incubator's coordinators;
+    `contact`: to be contacted by the phone or e-mail given in it. Kept while the pitch is;
+    `user_id` is cut when the resident is forgotten."""
+
+    __tablename__ = "consent_records"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int | None = Field(default=None, sa_column=_big_id(index=True))
+    pitch_id: int = Field(foreign_key="pitches.id", index=True)
+    kind: str = Field(max_length=16)
+    notice_version: str = Field(max_length=32)
+    given_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    withdrawn_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
