@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core.retention import RetentionPolicy
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SUPPORTED_LOCALES: tuple[str, ...] = ("sv", "en", "es", "ar")
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'data' / 'tillsammans.db'}"
@@ -36,6 +38,15 @@ _HOW_TO_FIX: dict[str, str] = {
     "ANNOUNCEMENT_CHAT_ID": "set ANNOUNCEMENT_CHAT_ID to the numeric id of the channel "
     "(like -1001234567890), or leave it unset",
     "RUN_SCHEDULER": "set RUN_SCHEDULER to true or false",
+    "ERASE_PITCH_TEXT": "set ERASE_PITCH_TEXT to true or false",
+    "RETENTION_DRAFT_DAYS": "set RETENTION_DRAFT_DAYS to a whole number of days from 1 to 3650",
+    "RETENTION_OUTBOX_DAYS": "set RETENTION_OUTBOX_DAYS to a whole number of days from 1 to 3650",
+    "RETENTION_CLOSED_PITCH_MONTHS": "set RETENTION_CLOSED_PITCH_MONTHS to a whole number "
+    "of months from 1 to 120",
+    "RETENTION_AUDIT_MONTHS": "set RETENTION_AUDIT_MONTHS to a whole number of months "
+    "from 1 to 120",
+    "RETENTION_INACTIVE_USER_MONTHS": "set RETENTION_INACTIVE_USER_MONTHS to a whole number "
+    "of months from 1 to 120",
 }
 
 
@@ -69,6 +80,15 @@ class Settings(BaseSettings):
     delivery_rate: float = Field(default=25, ge=1, le=30)
     allow_paid_broadcast: bool = False
     paid_broadcast_rate: int = Field(default=1000, ge=1, le=1000)
+    # Erasure (/forget, /erase, a withdrawn consent): by default a pitch's own text and fields
+    # stay, anonymised, as the incubator's record (a public record); true removes them too.
+    erase_pitch_text: bool = False
+    # How long personal data is kept (core/retention.py); a daily job applies the periods.
+    retention_draft_days: int = Field(default=30, ge=1, le=3650)
+    retention_outbox_days: int = Field(default=90, ge=1, le=3650)
+    retention_closed_pitch_months: int = Field(default=24, ge=1, le=120)
+    retention_audit_months: int = Field(default=24, ge=1, le=120)
+    retention_inactive_user_months: int = Field(default=12, ge=1, le=120)
 
     @field_validator("bot_token")
     @classmethod
@@ -152,6 +172,16 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def retention(self) -> RetentionPolicy:
+        return RetentionPolicy(
+            draft_days=self.retention_draft_days,
+            outbox_days=self.retention_outbox_days,
+            closed_pitch_months=self.retention_closed_pitch_months,
+            audit_months=self.retention_audit_months,
+            inactive_user_months=self.retention_inactive_user_months,
+        )
 
     def require_token(self) -> str:
         """The token, or a ConfigError for commands that talk to Telegram."""

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.logging_setup import RedactSecrets
 from core.config import ConfigError, Settings, load_settings
+from core.retention import RetentionPolicy
 
 TOKEN = "123456:SECRET-token-value"
 
@@ -58,6 +60,30 @@ def test_values_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.redis_url == "redis://127.0.0.1:6379/0"
 
 
+def test_retention_periods_default_and_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    defaults = settings_from(monkeypatch, BOT_TOKEN=TOKEN)
+    assert defaults.erase_pitch_text is False
+    assert defaults.retention == RetentionPolicy(
+        draft_days=30,
+        outbox_days=90,
+        closed_pitch_months=24,
+        audit_months=24,
+        inactive_user_months=12,
+    )
+    chosen = settings_from(
+        monkeypatch,
+        BOT_TOKEN=TOKEN,
+        ERASE_PITCH_TEXT="true",
+        RETENTION_OUTBOX_DAYS="14",
+        RETENTION_INACTIVE_USER_MONTHS="36",
+    )
+    assert chosen.erase_pitch_text is True
+    assert (chosen.retention.outbox_days, chosen.retention.inactive_user_months) == (14, 36)
+    now = datetime(2026, 12, 4, tzinfo=UTC)
+    assert chosen.retention.outbox_before(now) == now - timedelta(days=14)
+    assert chosen.retention.inactive_users_before(now) == now - timedelta(days=36 * 30)
+
+
 def test_single_admin_id(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings_from(monkeypatch, BOT_TOKEN=TOKEN, ADMIN_IDS="42").admin_ids == [42]
 
@@ -73,6 +99,12 @@ def test_single_admin_id(monkeypatch: pytest.MonkeyPatch) -> None:
         ("DEFAULT_LOCALE", "fr"),
         ("TIMEZONE", "Mars/Olympus"),
         ("LOG_LEVEL", "LOUD"),
+        ("ERASE_PITCH_TEXT", "perhaps"),
+        ("RETENTION_DRAFT_DAYS", "0"),
+        ("RETENTION_OUTBOX_DAYS", "ninety"),
+        ("RETENTION_CLOSED_PITCH_MONTHS", "121"),
+        ("RETENTION_AUDIT_MONTHS", "-1"),
+        ("RETENTION_INACTIVE_USER_MONTHS", "1.5"),
     ],
 )
 def test_malformed_value_names_the_variable(
