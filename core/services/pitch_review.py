@@ -108,6 +108,8 @@ async def commit_decision(
     still as `pitch` shows it; the pitch as it is now, or None (nothing written)."""
     seen = PitchState.of(pitch)
     values = {**values, "updated_at": now}
+    if values["status"] in workflow.CLOSED_STATUSES:
+        values["closed_at"] = now  # its retention period counts from here
     changed = await data.change_pitch(
         session,
         pitch_id=pitch.id,  # type: ignore[arg-type]

@@ -86,6 +86,12 @@ class Pitch(SQLModel, table=True):
     consent_at: datetime = Field(sa_column=_utc_column(nullable=False))
     submitted_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    # When it was accepted or declined (the retention period of a closed pitch counts from it).
+    closed_at: datetime | None = Field(
+        default=None, sa_column=_utc_column(nullable=True, index=True)
+    )
+    # When its personal fields and relayed texts were removed; it keeps no link to a person.
+    anonymised_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
 
 
 class ReferenceCounter(SQLModel, table=True):
