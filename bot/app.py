@@ -23,6 +23,7 @@ from bot.middlewares import DatabaseMiddleware, UserLocaleMiddleware
 from bot.scheduler import (
     ApschedulerEventJobs,
     create_scheduler,
+    remove_retired_jobs,
     schedule_digest,
     schedule_housekeeping,
 )
@@ -31,7 +32,6 @@ from core.command_menus import publish_command_menus, publish_staff_menu
 from core.config import ConfigError, Settings
 from core.languages import create_i18n
 from core.services.city_sync import sync_city_data
-from core.services.pitching import delete_stale_drafts
 from core.services.roles import staff_with_locales
 from handlers import build_router
 from storage.database import create_engine, create_sessionmaker
@@ -185,7 +185,7 @@ def polling_options(settings: Settings, dispatcher: Dispatcher) -> dict[str, Any
 
 
 async def prepare_database(settings: Settings, city: CityData) -> AsyncEngine:
-    """The engine, with the newest schema, the city's data loaded and old drafts gone."""
+    """The engine, with the newest schema and the city's data loaded."""
     engine = create_engine(
         settings.database_url, pool_size=database_pool_size(settings), max_overflow=0
     )
@@ -194,10 +194,6 @@ async def prepare_database(settings: Settings, city: CityData) -> AsyncEngine:
     async with sessionmaker() as session:
         if await sync_city_data(session, city, now=utcnow()):
             logger.info("loaded the data of %s (%s)", city.code, city.checksum[:12])
-    async with sessionmaker() as session:
-        deleted = await delete_stale_drafts(session, now=utcnow())
-        if deleted:
-            logger.info("deleted %s pitch drafts untouched for 30 days", deleted)
     return engine
 
 
@@ -206,6 +202,7 @@ def start_clock(scheduler: BaseScheduler) -> None:
     schedule_housekeeping(scheduler)
     schedule_digest(scheduler)
     scheduler.start()
+    remove_retired_jobs(scheduler)
 
 
 async def run_clock(settings: Settings) -> None:

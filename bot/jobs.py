@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.city import CityData
 from core.config import Settings
 from core.outbox_messages import OutboxWaker
-from core.services import event_publishing, pitch_review, pitching
+from core.services import event_publishing, pitch_review, retention
+from core.services.retention import RetentionReport
 from storage.models import utcnow
 
 logger = logging.getLogger(__name__)
@@ -48,13 +49,24 @@ def context() -> JobContext:
     return _context
 
 
-async def delete_stale_drafts() -> int:
-    """Housekeeping: drafts untouched for 30 days are deleted."""
-    async with context().sessionmaker() as session:
-        deleted = await pitching.delete_stale_drafts(session, now=utcnow())
-    if deleted:
-        logger.info("deleted %s pitch drafts untouched for 30 days", deleted)
-    return deleted
+async def apply_retention(now: datetime | None = None) -> RetentionReport:
+    """`housekeeping:retention`: each retention period removes what it has passed. The log
+    has counts only."""
+    ctx = context()
+    if ctx.settings is None:
+        raise RuntimeError("apply_retention needs the settings bound")
+    async with ctx.sessionmaker() as session:
+        report = await retention.apply_retention(
+            session,
+            ctx.settings.retention,
+            now or utcnow(),
+            dry_run=False,
+            erase_pitch_text=ctx.settings.erase_pitch_text,
+            keep_user_ids=ctx.settings.admin_ids,
+        )
+    counts = " ".join(f"{kind}={count}" for kind, count, _cutoff in report.lines())
+    logger.info("retention applied: %s", counts)
+    return report
 
 
 async def flag_untaken_pitches() -> int:

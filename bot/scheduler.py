@@ -18,7 +18,9 @@ from core.config import Settings
 from core.schedule import (
     DIGEST_WEEKLY,
     FLAG_UNTAKEN,
-    HOUSEKEEPING_DRAFTS,
+    HOUSEKEEPING_RETENTION,
+    RETENTION_AT,
+    RETIRED_JOB_IDS,
     PlannedJob,
     event_job_ids,
 )
@@ -49,11 +51,12 @@ def create_scheduler(settings: Settings) -> AsyncIOScheduler:
 
 def schedule_housekeeping(scheduler: AsyncIOScheduler) -> None:
     """Daily jobs with fixed ids, so each start replaces rather than adds them."""
+    hour, minute = RETENTION_AT
     scheduler.add_job(
-        jobs.delete_stale_drafts,
+        jobs.apply_retention,
         # A trigger instance keeps its own time zone (the machine's, unless told).
-        CronTrigger(hour=3, minute=15, timezone=scheduler.timezone),
-        id=HOUSEKEEPING_DRAFTS,
+        CronTrigger(hour=hour, minute=minute, timezone=scheduler.timezone),
+        id=HOUSEKEEPING_RETENTION,
         replace_existing=True,
         misfire_grace_time=12 * 3600,
     )
@@ -64,6 +67,14 @@ def schedule_housekeeping(scheduler: AsyncIOScheduler) -> None:
         replace_existing=True,
         misfire_grace_time=6 * 3600,
     )
+
+
+def remove_retired_jobs(scheduler: BaseScheduler) -> None:
+    """Jobs an earlier version stored that no longer exist go from the job store (call it
+    once the scheduler runs: a stopped scheduler only looks at the jobs it has been given)."""
+    for job_id in RETIRED_JOB_IDS:
+        with contextlib.suppress(JobLookupError):
+            scheduler.remove_job(job_id)
 
 
 # --- events ---------------------------------------------------------------------------------

@@ -40,3 +40,24 @@ class RetentionPolicy:
     def inactive_users_before(self, now: datetime) -> datetime:
         """Users last seen before this, with no pitch, subscription or RSVP, are deleted."""
         return now - timedelta(days=self.inactive_user_months * DAYS_PER_MONTH)
+
+
+# History entries whose `detail` is a message written between a coordinator and the resident
+# (a question, a message, an answer). A decision's reason code and a move stay.
+RELAYED_TEXT_KINDS: tuple[str, ...] = ("ask", "message", "reply")
+
+
+def anonymised_pitch_values(*, erase_text: bool) -> dict[str, object]:
+    """What a pitch's columns become when its personal data goes: who sent it, how to reach
+    them and their voice notes or photos always; with `erase_text` (ERASE_PITCH_TEXT) the
+    idea's own words too. Its codes (area, theme, support) and history of decisions stay."""
+    values: dict[str, object] = {
+        "user_id": None,
+        "submitter_name": None,
+        "contact_phone": None,
+        "contact_email": None,
+        "media": [],
+    }
+    if erase_text:
+        values.update(title="", need="", idea_text=None)
+    return values

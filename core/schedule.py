@@ -10,7 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
-HOUSEKEEPING_DRAFTS = "housekeeping:stale-drafts"
+HOUSEKEEPING_RETENTION = "housekeeping:retention"
+# Daily at this local time (TIMEZONE): the retention periods are applied.
+RETENTION_AT = (3, 15)
+# Ids of jobs that no longer exist; a start removes them from a job store that still has them.
+RETIRED_JOB_IDS: tuple[str, ...] = ("housekeeping:stale-drafts",)
 FLAG_UNTAKEN = "pitches:flag-untaken"
 DIGEST_WEEKLY = "digest:weekly"
 

@@ -32,11 +32,6 @@ async def claim_draft(session: AsyncSession, user_id: int, updated_at: datetime)
     return (result.rowcount or 0) == 1
 
 
-async def delete_drafts_untouched_since(session: AsyncSession, cutoff: datetime) -> int:
-    result = await session.execute(delete(PitchDraft).where(PitchDraft.updated_at < cutoff))
-    return result.rowcount or 0
-
-
 async def next_reference_number(session: AsyncSession, year: int) -> int:
     """Reserve the next number of the year (the row is locked until the transaction ends)."""
     await upsert(

@@ -256,21 +256,6 @@ async def test_support_toggles_keep_the_city_order(
         assert draft.support_codes == ["contacts", "venue"]
 
 
-async def test_drafts_untouched_for_30_days_are_deleted(
-    sessionmaker: async_sessionmaker[AsyncSession], city_loaded: None
-) -> None:
-    async with sessionmaker() as session:
-        for user_id, age in ((11, 31), (12, 29)):
-            await resident(session, user_id)
-            await pitching.start_draft(
-                session, user_id=user_id, language="sv", now=NOW - timedelta(days=age)
-            )
-        assert await pitching.delete_stale_drafts(session, now=NOW) == 1
-    async with sessionmaker() as session:
-        assert await pitching.current_draft(session, 11) is None
-        assert await pitching.current_draft(session, 12) is not None
-
-
 async def test_two_sends_at_once_make_one_pitch(
     sessionmaker: async_sessionmaker[AsyncSession], city_loaded: None
 ) -> None:

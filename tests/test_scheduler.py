@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import jobs
+from bot.app import start_clock
 from bot.scheduler import create_scheduler, schedule_housekeeping, sync_database_url
-from core.schedule import FLAG_UNTAKEN, HOUSEKEEPING_DRAFTS
+from core.schedule import DIGEST_WEEKLY, FLAG_UNTAKEN, HOUSEKEEPING_RETENTION, RETIRED_JOB_IDS
 from core.services import pitching, users
 from storage.models import utcnow
 from tests.conftest import make_settings
@@ -36,14 +40,14 @@ async def test_housekeeping_is_stored_once_and_survives_a_restart(database_url: 
         scheduler = create_scheduler(settings)
         schedule_housekeeping(scheduler)
         scheduler.start(paused=True)
-        assert {job.id for job in scheduler.get_jobs()} == {FLAG_UNTAKEN, HOUSEKEEPING_DRAFTS}
+        assert {job.id for job in scheduler.get_jobs()} == {FLAG_UNTAKEN, HOUSEKEEPING_RETENTION}
         scheduler.shutdown(wait=False)
 
     reopened = create_scheduler(settings)
     reopened.start(paused=True)  # nothing re-added: the job comes from the database
-    job = reopened.get_job(HOUSEKEEPING_DRAFTS)
+    job = reopened.get_job(HOUSEKEEPING_RETENTION)
     assert job is not None
-    assert job.func is jobs.delete_stale_drafts
+    assert job.func is jobs.apply_retention
     assert str(job.trigger.timezone) == "Europe/Stockholm"
     local = job.next_run_time.astimezone(ZoneInfo("Europe/Stockholm"))
     assert (local.hour, local.minute) == (3, 15)
@@ -54,20 +58,52 @@ async def test_housekeeping_is_stored_once_and_survives_a_restart(database_url: 
     reopened.shutdown(wait=False)
 
 
-async def test_the_draft_job_deletes_only_old_drafts(
+async def test_a_start_removes_the_jobs_of_an_earlier_version(database_url: str) -> None:
+    """A job store written by an earlier version still holds `housekeeping:stale-drafts`;
+    the clock's start removes it and places the retention job instead."""
+    settings = make_settings(_NoEmulator, database_url)  # type: ignore[arg-type]
+    earlier = create_scheduler(settings)
+    earlier.start(paused=True)
+    for job_id in RETIRED_JOB_IDS:
+        earlier.add_job(jobs.flag_untaken_pitches, CronTrigger(hour=3), id=job_id)
+    earlier.shutdown(wait=False)
+
+    now = create_scheduler(settings)
+    start_clock(now)
+    try:
+        assert {job.id for job in now.get_jobs()} == {
+            HOUSEKEEPING_RETENTION,
+            FLAG_UNTAKEN,
+            DIGEST_WEEKLY,
+        }
+    finally:
+        now.shutdown(wait=False)
+
+
+async def test_the_retention_job_applies_the_periods_and_logs_counts_only(
     sessionmaker: async_sessionmaker[AsyncSession],
+    database_url: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     now = utcnow()
     async with sessionmaker() as session:
-        for user_id, age in ((1, 40), (2, 1)):
+        for user_id, age in ((1, 31), (2, 29)):
             await users.ensure_user(
                 session, telegram_id=user_id, language_code="sv", default_locale="sv", now=now
             )
             await pitching.start_draft(
                 session, user_id=user_id, language="sv", now=now - timedelta(days=age)
             )
-    jobs.bind(jobs.JobContext(sessionmaker=sessionmaker))
-    assert await jobs.delete_stale_drafts() == 1
+    settings = make_settings(_NoEmulator, database_url, retention_draft_days=30)  # type: ignore[arg-type]
+    jobs.bind(jobs.JobContext(sessionmaker=sessionmaker, settings=settings))
+    with caplog.at_level(logging.INFO, logger="bot.jobs"):
+        report = await jobs.apply_retention()
+    assert report.counts["drafts"] == 1 and report.total == 1
     async with sessionmaker() as session:
         assert await pitching.current_draft(session, 1) is None
         assert await pitching.current_draft(session, 2) is not None
+    logged = [record.getMessage() for record in caplog.records if record.name == "bot.jobs"]
+    assert logged == [
+        "retention applied: drafts=1 outbox_messages=0 delivery_attempts=0 campaigns=0 "
+        "closed_pitches=0 relayed_texts=0 pitch_message_records=0 audit_entries=0 users=0"
+    ]

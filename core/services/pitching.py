@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -377,11 +377,3 @@ async def pitches_for_resident(session: AsyncSession, *, user_id: int, page: int
         limit=rules.MY_PITCHES_PER_PAGE,
     )
     return PitchPage(pitches=pitches, page=page, pages=pages, total=total)
-
-
-async def delete_stale_drafts(session: AsyncSession, *, now: datetime) -> int:
-    """Drafts untouched for 30 days are deleted; returns how many."""
-    cutoff = now - timedelta(days=rules.DRAFT_MAX_AGE_DAYS)
-    deleted = await pitch_data.delete_drafts_untouched_since(session, cutoff)
-    await session.commit()
-    return deleted
