@@ -1,5 +1,6 @@
 """`python -m bot` runs the bot; `python -m bot clock` runs only the scheduled jobs (with
-RUN_SCHEDULER=false on the bot); `python -m bot migrate` and `compile-catalogs` prepare it."""
+RUN_SCHEDULER=false on the bot); `python -m bot migrate` and `compile-catalogs` prepare it;
+`python -m bot retention [--dry-run]` applies the retention periods once."""
 
 from __future__ import annotations
 
@@ -21,9 +22,14 @@ def main(argv: list[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "clock", "migrate", "compile-catalogs"],
+        choices=["run", "clock", "migrate", "compile-catalogs", "retention"],
         help="run the bot (default), run the scheduled jobs alone, apply database "
-        "migrations, or compile the catalogs",
+        "migrations, compile the catalogs, or apply the retention periods once",
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="with retention: print what would be removed, and remove nothing",
     )
     args = parser.parse_args(argv)
 
@@ -49,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(_migrate(settings))
             logger.info("database is at the newest schema")
             return 0
+        if args.command == "retention":
+            from bot.retention_command import run_retention
+
+            return asyncio.run(run_retention(settings, dry_run=args.dry_run))
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(run_clock(settings) if args.command == "clock" else run_polling(settings))
     except ConfigError as error:

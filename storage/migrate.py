@@ -30,3 +30,16 @@ async def upgrade_to_head(engine: AsyncEngine) -> None:
 
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade)
+
+
+async def is_at_head(engine: AsyncEngine) -> bool:
+    """Whether the database has the newest schema (without changing it)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    def _current(connection: Connection) -> set[str]:
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+    async with engine.connect() as connection:
+        current = await connection.run_sync(_current)
+    return current == set(ScriptDirectory.from_config(alembic_config()).get_heads())

@@ -6,6 +6,7 @@ deleted, and a dry run counts the same and removes nothing."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -501,6 +502,48 @@ async def test_a_dry_run_counts_what_a_run_removes_and_changes_nothing(
     assert await snapshot(sessionmaker) == before
     assert await run(sessionmaker, batch_size=1) == EXPECTED
     assert await snapshot(sessionmaker) != before
+
+
+@pytest.fixture
+def restore_logging() -> Any:
+    """`main` sets up the process's logging; give the test session its own back."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+async def test_the_command_prints_counts_and_a_dry_run_removes_nothing(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    city: None,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    restore_logging: None,
+) -> None:
+    from bot.__main__ import main
+
+    await seed_everything(sessionmaker, datetime.now(UTC))
+    before = await snapshot(sessionmaker)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.delenv("BOT_TOKEN", raising=False)
+
+    assert await asyncio.to_thread(main, ["retention", "--dry-run"]) == 0
+    dry = capsys.readouterr().out.splitlines()
+    assert await snapshot(sessionmaker) == before
+    assert dry[-1] == "dry run: nothing removed"
+    assert await asyncio.to_thread(main, ["retention"]) == 0
+    real = capsys.readouterr().out.splitlines()
+    assert real[-1] == f"removed: {sum(EXPECTED.values())}"
+
+    def counts(lines: list[str]) -> dict[str, int]:
+        return {line.split()[0]: int(line.split()[1]) for line in lines[1:-1]}
+
+    assert counts(dry) == counts(real) == EXPECTED
+    cutoff = POLICY.drafts_before(datetime.now(UTC)).strftime("%Y-%m-%d")
+    assert any(line.startswith("drafts") and cutoff in line for line in dry)
+    assert await run(sessionmaker) == only()  # nothing left for the job either
 
 
 # --- a property: whatever the ages, exactly what is past the cut-off goes ----------------------
