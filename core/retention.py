@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from core.pitch_workflow import DECLINE_REASONS
+
 # A month is counted as 30 days and a year as 365, so a period is exact and the same in every
 # time zone; a retention period is a ceiling, and a day's difference does not matter to it.
 DAYS_PER_MONTH = 30
@@ -43,8 +45,12 @@ class RetentionPolicy:
 
 
 # History entries whose `detail` is a message written between a coordinator and the resident
-# (a question, a message, an answer). A decision's reason code and a move stay.
+# (a question, a message, an answer). A move's incubators stay.
 RELAYED_TEXT_KINDS: tuple[str, ...] = ("ask", "message", "reply")
+# Entries whose `detail` is one of these codes, or else words a coordinator wrote to the
+# resident: a reason for not taking a pitch forward chosen from the templates stays, a
+# written one goes with the relayed texts.
+CODED_TEXT_KINDS: dict[str, tuple[str, ...]] = {"decline": DECLINE_REASONS}
 
 
 def anonymised_pitch_values(*, erase_text: bool) -> dict[str, object]:

@@ -3,11 +3,11 @@ passed and removes it. No commits here; the caller commits each batch (or rolls 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -142,16 +142,25 @@ async def anonymise_pitches(
 
 
 async def clear_relayed_texts(
-    session: AsyncSession, pitch_ids: Sequence[int], *, kinds: Collection[str]
+    session: AsyncSession,
+    pitch_ids: Sequence[int],
+    *,
+    kinds: Collection[str],
+    coded: Mapping[str, Collection[str]],
 ) -> int:
-    """Remove the words of the history entries of `kinds`; how many entries had some."""
+    """Remove the words of the history entries of `kinds`, and of the entries of a kind in
+    `coded` whose detail is not one of its codes; how many entries had some."""
     if not pitch_ids:
         return 0
+    written = [
+        and_(PitchEvent.kind == kind, PitchEvent.detail.not_in(list(codes)))  # type: ignore[union-attr]
+        for kind, codes in coded.items()
+    ]
     result = await session.execute(
         update(PitchEvent)
         .where(
             PitchEvent.pitch_id.in_(pitch_ids),  # type: ignore[attr-defined]
-            PitchEvent.kind.in_(kinds),  # type: ignore[attr-defined]
+            or_(PitchEvent.kind.in_(kinds), *written),  # type: ignore[attr-defined]
             PitchEvent.detail.is_not(None),  # type: ignore[union-attr]
         )
         .values(detail=None)

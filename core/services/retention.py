@@ -13,7 +13,12 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.retention import RELAYED_TEXT_KINDS, RetentionPolicy, anonymised_pitch_values
+from core.retention import (
+    CODED_TEXT_KINDS,
+    RELAYED_TEXT_KINDS,
+    RetentionPolicy,
+    anonymised_pitch_values,
+)
 from storage import retention as data
 
 BATCH_SIZE = 500
@@ -153,7 +158,9 @@ class _Run:
             "closed_pitches",
             await data.anonymise_pitches(self.session, ids, values=values, now=self.now),
         )
-        texts = await data.clear_relayed_texts(self.session, ids, kinds=RELAYED_TEXT_KINDS)
+        texts = await data.clear_relayed_texts(
+            self.session, ids, kinds=RELAYED_TEXT_KINDS, coded=CODED_TEXT_KINDS
+        )
         self._add("relayed_texts", texts)
         self._add("pitch_message_records", await data.forget_pitch_messages(self.session, ids))
         await data.cut_consent_links(self.session, ids)
