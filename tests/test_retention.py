@@ -569,6 +569,21 @@ async def test_the_command_prints_counts_and_a_dry_run_removes_nothing(
     assert await run(sessionmaker) == only()  # nothing left for the job either
 
 
+async def test_the_command_refuses_a_database_without_the_newest_schema(
+    empty_database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    restore_logging: None,
+) -> None:
+    from bot.__main__ import main
+
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    assert await asyncio.to_thread(main, ["retention", "--dry-run"]) == 2
+    printed = capsys.readouterr()
+    assert printed.out == ""
+    assert "run `python -m bot migrate` first" in printed.err
+
+
 # --- a property: whatever the ages, exactly what is past the cut-off goes ----------------------
 
 ages = st.lists(st.integers(min_value=-3, max_value=3), max_size=8)
