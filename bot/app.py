@@ -65,7 +65,11 @@ def create_fsm_storage(
     if settings.redis_url:
         from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 
-        storage = RedisStorage.from_url(settings.redis_url, key_builder=key_builder)
+        # An untouched conversation expires as its person would be deleted (retention).
+        ttl = settings.retention.conversation_ttl()
+        storage = RedisStorage.from_url(
+            settings.redis_url, key_builder=key_builder, state_ttl=ttl, data_ttl=ttl
+        )
         return storage, RedisEventIsolation(storage.redis, key_builder=key_builder)
     return DatabaseFsmStorage(sessionmaker, key_builder), SimpleEventIsolation()
 

@@ -41,7 +41,12 @@ class RetentionPolicy:
 
     def inactive_users_before(self, now: datetime) -> datetime:
         """Users last seen before this, with no pitch, subscription or RSVP, are deleted."""
-        return now - timedelta(days=self.inactive_user_months * DAYS_PER_MONTH)
+        return now - self.conversation_ttl()
+
+    def conversation_ttl(self) -> timedelta:
+        """How long an untouched conversation state lives where it expires by itself (Redis):
+        no longer than the person it belongs to would be kept."""
+        return timedelta(days=self.inactive_user_months * DAYS_PER_MONTH)
 
 
 # History entries whose `detail` is a message written between a coordinator and the resident

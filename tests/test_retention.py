@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -582,6 +584,41 @@ async def test_the_command_refuses_a_database_without_the_newest_schema(
     printed = capsys.readouterr()
     assert printed.out == ""
     assert "run `python -m bot migrate` first" in printed.err
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="TEST_REDIS_URL is not set")
+async def test_a_conversation_in_redis_expires_with_the_inactivity_period(
+    database_url: str,
+) -> None:
+    """Conversation state in Redis cannot be deleted with its person; it expires instead,
+    untouched for as long as the person would be kept."""
+    from aiogram.fsm.storage.base import DefaultKeyBuilder, StorageKey
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    from bot.app import create_fsm_storage
+    from core.config import Settings
+
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        bot_token="1:x",
+        database_url=database_url,
+        redis_url=os.environ["TEST_REDIS_URL"],
+        retention_inactive_user_months=2,
+    )
+    storage, _isolation = create_fsm_storage(settings, None)  # type: ignore[arg-type]
+    assert isinstance(storage, RedisStorage)
+    key = StorageKey(bot_id=1, chat_id=uuid.uuid4().int % 10**9, user_id=5)
+    names = DefaultKeyBuilder(with_destiny=True)
+    try:
+        await storage.set_state(key, "PitchForm:title")
+        await storage.set_data(key, {"title": "Cykelverkstad"})
+        for part in ("state", "data"):
+            seconds = await storage.redis.ttl(names.build(key, part))  # type: ignore[arg-type]
+            assert 60 * 86400 - 60 <= seconds <= 60 * 86400
+    finally:
+        await storage.set_state(key, None)
+        await storage.set_data(key, {})
+        await storage.close()
 
 
 # --- a property: whatever the ages, exactly what is past the cut-off goes ----------------------
