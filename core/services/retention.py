@@ -85,7 +85,8 @@ async def apply_retention(
 ) -> RetentionReport:
     """Apply every retention period as of `now`. `keep_user_ids` (the configured admins) are
     never deleted, nor is anyone with a role; `erase_pitch_text` removes a closed pitch's own
-    text too. With `dry_run` nothing is kept: the counts say what a run would remove."""
+    text too. With `dry_run` the same work is done and rolled back: nothing changes, and the
+    counts are what a run would remove."""
     run = _Run(
         session, now, dry_run, batch_size, RetentionReport(now, dry_run, cutoffs(policy, now))
     )
