@@ -16,7 +16,7 @@ from storage.models import utcnow
 LABELS: dict[str, str] = {
     "drafts": "pitch drafts untouched since before",
     "outbox_messages": "queued or sent messages created before",
-    "delivery_attempts": "delivery records of those messages",
+    "delivery_attempts": "delivery records of messages created before",
     "campaigns": "finished mass sends created before",
     "closed_pitches": "pitches anonymised, closed before",
     "relayed_texts": "relayed message texts of pitches closed before",
