@@ -1,5 +1,8 @@
 """`python -m bot` runs the bot; `python -m bot clock` runs only the scheduled jobs (with
-RUN_SCHEDULER=false on the bot); `python -m bot migrate` and `compile-catalogs` prepare it."""
+RUN_SCHEDULER=false on the bot); `python -m bot migrate` and `compile-catalogs` prepare it.
+`python -m bot playground` runs it on this machine against the emulator, driven from a web
+page; `run-or-playground` (what `make run` calls) runs the bot when BOT_TOKEN is set, else
+the playground."""
 
 from __future__ import annotations
 
@@ -21,11 +24,15 @@ def main(argv: list[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "clock", "migrate", "compile-catalogs"],
+        choices=["run", "clock", "migrate", "compile-catalogs", "playground", "run-or-playground"],
         help="run the bot (default), run the scheduled jobs alone, apply database "
-        "migrations, or compile the catalogs",
+        "migrations, compile the catalogs, or run the playground (see its --help)",
     )
-    args = parser.parse_args(argv)
+    args, playground_args = parser.parse_known_args(argv)
+    if args.command == "playground":
+        return _playground(playground_args)
+    if playground_args and args.command != "run-or-playground":
+        parser.error(f"unrecognized arguments: {' '.join(playground_args)}")
 
     if args.command == "compile-catalogs":
         from core.languages import compile_catalogs
@@ -36,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         settings = load_settings()
+        if args.command == "run-or-playground":
+            if settings.bot_token is None:
+                return _playground(playground_args)
+            args.command = "run"
         token = settings.require_token() if args.command in {"run", "clock"} else None
     except ConfigError as error:
         print(f"Configuration error: {error}", file=sys.stderr)  # noqa: T201
@@ -55,6 +66,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Configuration error: {error}", file=sys.stderr)  # noqa: T201
         return 2
     return 0
+
+
+def _playground(argv: list[str]) -> int:
+    """The playground runs the bot, so it lives above it; this is the one way down to it."""
+    from playground.__main__ import main as playground_main
+
+    return playground_main(argv)
 
 
 async def _migrate(settings: Settings) -> None:
