@@ -9,6 +9,7 @@ import ipaddress
 import json
 import logging
 import math
+import mimetypes
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -340,10 +341,12 @@ async def file(request: web.Request) -> web.StreamResponse:
     stored = request.app[PLAYGROUND_KEY].emulator.files.get(request.match_info["file_id"])
     if stored is None:
         raise web.HTTPNotFound(text="No such file.")
-    mime = stored.mime_type or "application/octet-stream"
+    name = stored.filename or stored.file_path.rsplit("/", 1)[-1]
+    mime = stored.mime_type
+    if mime in (None, "application/octet-stream"):
+        mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
     headers = {"Content-Security-Policy": "sandbox", "Cache-Control": "private, max-age=3600"}
     if mime not in _IMAGE_TYPES and not mime.startswith("audio/"):
-        name = stored.filename or stored.file_path.rsplit("/", 1)[-1]
         safe = "".join(c for c in name if c.isascii() and (c.isalnum() or c in "._-")) or "file"
         headers["Content-Disposition"] = f'attachment; filename="{safe}"'
     return web.Response(body=stored.content, content_type=mime, headers=headers)

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp import ClientSession
+from aiohttp import ClientSession, FormData
 from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import given
 from hypothesis import strategies as st
@@ -26,7 +26,7 @@ from playground.personas import (
     read_new_resident,
 )
 from playground.runtime import Playground
-from playground.server import create_app
+from playground.server import VOICE_SAMPLE, create_app
 from tests.journeys import translator
 
 KARIN = 7011
@@ -158,6 +158,45 @@ async def test_a_pressed_button_and_a_fired_job_reach_the_bot(
     response = await client.post("/api/jobs/run", json={"id": "digest:weekly"}, headers=HEADERS)
     assert response.status == 200
     await playground.emulator.wait_for(lambda: playground.scheduler.get_job("digest:weekly"))
+
+
+async def test_photos_voice_notes_places_and_numbers_arrive_as_telegram_sends_them(
+    client: TestClient, playground: Playground
+) -> None:
+    form = FormData()
+    form.add_field("file", b"\xff\xd8\xff\xe0 a photo", filename="bike.jpg")
+    form.add_field("caption", "Our bikes")
+    response = await client.post(f"/api/chats/{KARIN}/photo", data=form, headers=HEADERS)
+    assert response.status == 200, await response.text()
+    photo = playground.emulator.user_messages[(KARIN, (await response.json())["message_id"])]
+    assert photo["caption"] == "Our bikes"
+    largest = playground.emulator.files[photo["photo"][-1]["file_id"]]
+    assert largest.content == b"\xff\xd8\xff\xe0 a photo"
+
+    response = await client.post(f"/api/chats/{KARIN}/voice", json={}, headers=HEADERS)
+    voice = playground.emulator.user_messages[(KARIN, (await response.json())["message_id"])]
+    sample = playground.emulator.files[voice["voice"]["file_id"]]
+    assert sample.content == VOICE_SAMPLE.read_bytes() and sample.content.startswith(b"OggS")
+    download = await client.get(f"/api/files/{sample.file_id}")
+    assert download.status == 200 and await download.read() == sample.content
+
+    response = await client.post(
+        f"/api/chats/{KARIN}/location",
+        json={"latitude": "55.5916", "longitude": 13.0089},
+        headers=HEADERS,
+    )
+    place = playground.emulator.user_messages[(KARIN, (await response.json())["message_id"])]
+    assert place["location"] == {"latitude": 55.5916, "longitude": 13.0089}
+
+    response = await client.post(
+        f"/api/chats/{KARIN}/contact", json={"phone_number": "+46 70 123 45 67"}, headers=HEADERS
+    )
+    shared = playground.emulator.user_messages[(KARIN, (await response.json())["message_id"])]
+    assert shared["contact"] == {
+        "phone_number": "+46 70 123 45 67",
+        "first_name": "Karin",
+        "user_id": KARIN,
+    }
 
 
 async def test_a_resident_added_on_the_page_has_their_language(

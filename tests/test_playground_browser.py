@@ -137,6 +137,8 @@ async def test_a_pitch_in_arabic_reaches_the_group_and_the_decision_comes_back(
     await group.page.get_by_role("button", name="Inkubatorn Söder – coordinators").click()
     control = group.locator("li.msg.bot", has_text=reference).filter(has_text=SV("🙋 Take it"))
     await expect(control).to_have_count(1)
+    card = group.locator("li.msg.bot", has_text=reference).first
+    await expect(card).to_contain_text("لا مكان للجيران <ليلتقوا> & يطبخوا")  # as typed, as text
     await control.get_by_role("button", name=SV("🙋 Take it"), exact=True).click()
     await expect(control).to_contain_text("Sara")
     await control.get_by_role("button", name=SV("✅ Accept"), exact=True).click()
