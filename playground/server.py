@@ -10,6 +10,7 @@ import json
 import logging
 import math
 import mimetypes
+import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ KEEPALIVE_SECONDS = 15.0
 PLAYGROUND_KEY = web.AppKey("playground", Playground)
 LOOPBACK_ONLY_KEY = web.AppKey("loopback_only", bool)
 STOPPING_KEY = web.AppKey("stopping", asyncio.Event)
+RUN_KEY = web.AppKey("run", str)
 # Places a resident may share from the page, inside the city's bounds.
 MALMO_PLACES: tuple[tuple[str, float, float], ...] = (
     ("Möllevångstorget", 55.5916, 13.0089),
@@ -185,6 +187,8 @@ async def stream(request: web.Request) -> web.StreamResponse:
     tracker = ChangeTracker(playground.emulator)
     chats_sent: int | None = None
     try:
+        # A page that was following an earlier run (its messages are gone) starts afresh.
+        await _event(response, "hello", {"run": request.app[RUN_KEY]})
         while not request.app[STOPPING_KEY].is_set():
             if chats_sent != len(playground.personas):
                 chats_sent = len(playground.personas)
@@ -371,6 +375,7 @@ def create_app(playground: Playground, *, loopback_only: bool = True) -> web.App
     app[PLAYGROUND_KEY] = playground
     app[LOOPBACK_ONLY_KEY] = loopback_only
     app[STOPPING_KEY] = asyncio.Event()
+    app[RUN_KEY] = secrets.token_hex(8)
 
     async def on_shutdown(app: web.Application) -> None:
         app[STOPPING_KEY].set()

@@ -18,6 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.config import PROJECT_ROOT
+from playground.emulator import TelegramEmulator
 from playground.personas import (
     ADMIN_ID,
     CHANNEL_ID,
@@ -275,3 +276,33 @@ async def test_the_production_entry_still_needs_a_token() -> None:
     _out, err = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 2
     assert "BOT_TOKEN is missing" in err.decode()
+
+
+async def test_with_a_token_make_runs_command_runs_the_real_bot(
+    emulator: TelegramEmulator, tmp_path: Path
+) -> None:
+    """`run-or-playground` (what `make run` calls) polls the server at TELEGRAM_API_URL."""
+    env = {
+        **os.environ,
+        "BOT_TOKEN": emulator.token,
+        "TELEGRAM_API_URL": emulator.base_url,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        "REDIS_URL": "",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run-or-playground",
+        "--demo-data",
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        await emulator.wait_for(lambda: emulator.calls_to("getUpdates"), timeout=60)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, _err = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert b"playground" not in out

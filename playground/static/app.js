@@ -497,6 +497,12 @@ async function start() {
   document.title = `Tillsammans playground · @${state.bot}`;
   state.chats.forEach(addChat);
   const events = new EventSource("/api/stream");
+  let run = null;
+  events.addEventListener("hello", (event) => {
+    const current = JSON.parse(event.data).run;
+    if (run !== null && run !== current) window.location.reload();
+    run = current;
+  });
   events.addEventListener("chats", (event) => JSON.parse(event.data).forEach(addChat));
   events.addEventListener("messages", (event) => JSON.parse(event.data).forEach(upsert));
   document.getElementById("jobs").addEventListener("toggle", (event) => {
