@@ -28,6 +28,7 @@ from playground.personas import (
 )
 from playground.runtime import Playground
 from playground.server import VOICE_SAMPLE, create_app
+from playground.views import ChangeTracker
 from tests.journeys import translator
 
 KARIN = 7011
@@ -306,3 +307,31 @@ async def test_with_a_token_make_runs_command_runs_the_real_bot(
         process.send_signal(signal.SIGTERM)
         out, _err = await asyncio.wait_for(process.communicate(), timeout=30)
     assert b"playground" not in out
+
+
+async def test_the_page_is_told_each_new_edited_and_deleted_message_once(
+    emulator: TelegramEmulator,
+) -> None:
+    tracker = ChangeTracker(emulator)
+    person = emulator.user(KARIN, "Karin", language_code="sv")
+    bot = emulator.create_bot()
+    try:
+        await person.send("hej <b>")
+        sent = await bot.send_message(KARIN, "<b>Hej</b> &lt;du&gt;", reply_markup=None)
+        first = tracker.changes()
+        assert [(view["from_bot"], view["message_id"]) for view in first] == [
+            (False, 1),
+            (True, 2),
+        ]
+        assert first[0]["text"] == "hej <b>" and first[0]["entities"] == []
+        assert first[1]["text"] == "Hej <du>"
+        assert first[1]["entities"] == [{"type": "bold", "offset": 0, "length": 3}]
+        assert tracker.changes() == []
+        await bot.edit_message_text("Hej igen", chat_id=KARIN, message_id=sent.message_id)
+        (edited,) = tracker.changes()
+        assert (edited["text"], edited["edited"], edited["deleted"]) == ("Hej igen", True, False)
+        await bot.delete_message(KARIN, sent.message_id)
+        (deleted,) = tracker.changes()
+        assert deleted["deleted"] is True
+    finally:
+        await bot.session.close()

@@ -227,6 +227,15 @@ function setUpComposer(chat) {
 
 function closeAttach(chat) { chat.node.querySelector(".attach").open = false; }
 
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  const open = event.target.closest && event.target.closest("details[open]");
+  if (open) {
+    open.open = false;
+    open.querySelector("summary").focus();
+  }
+});
+
 async function post(chat, what, body) {
   return api(`/api/chats/${chat.info.chat_id}/${what}`, { as: speakerId(chat), ...body });
 }
