@@ -19,6 +19,9 @@ logger = logging.getLogger("bot")
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["playground"]:  # its own options and --help
+        return _playground(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     parser.add_argument(
         "command",
@@ -29,8 +32,6 @@ def main(argv: list[str] | None = None) -> int:
         "migrations, compile the catalogs, or run the playground (see its --help)",
     )
     args, playground_args = parser.parse_known_args(argv)
-    if args.command == "playground":
-        return _playground(playground_args)
     if playground_args and args.command != "run-or-playground":
         parser.error(f"unrecognized arguments: {' '.join(playground_args)}")
 

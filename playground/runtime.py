@@ -4,6 +4,7 @@ playground's people in place: what `python -m bot` runs, but nothing reaches Tel
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import secrets
 from datetime import datetime
@@ -36,6 +37,7 @@ from playground.personas import (
     FIRST_NEW_RESIDENT_ID,
     Persona,
     default_personas,
+    read_new_resident,
 )
 from storage.database import create_sessionmaker
 
@@ -100,6 +102,7 @@ class Playground:
         )
         start_clock(self.scheduler)
         self._register_chats()
+        self._load_added_residents()
         await demo.put_staff_in_place(self)
         if self.demo_data:
             await demo.fill(self)
@@ -157,12 +160,46 @@ class Playground:
         return next((p for p in self.personas if p.chat_id == chat_id), None)
 
     def add_resident(self, name: str, language: str) -> Persona:
-        """Another resident on the page, with Telegram's language set to `language`."""
+        """Another resident on the page, with Telegram's language set to `language`; kept in
+        the data folder, so the page shows them again after a restart."""
         user_id = max(FIRST_NEW_RESIDENT_ID - 1, *(p.chat_id for p in self.personas)) + 1
-        persona = Persona(user_id, name, "private", "resident", language, (user_id,))
+        persona = self._add(Persona(user_id, name, "private", "resident", language, (user_id,)))
+        added = [
+            {"id": p.chat_id, "name": p.title, "language": p.language}
+            for p in self.personas
+            if p.chat_id >= FIRST_NEW_RESIDENT_ID
+        ]
+        self._residents_file.write_text(json.dumps(added, ensure_ascii=False), encoding="utf-8")
+        return persona
+
+    def _add(self, persona: Persona) -> Persona:
         self.personas.insert(self._last_resident_index() + 1, persona)
         self._register(persona)
         return persona
+
+    @property
+    def _residents_file(self) -> Path:
+        return self.data_dir / "residents.json"
+
+    def _load_added_residents(self) -> None:
+        """Residents added on the page before; an entry that does not read is left out."""
+        if not self._residents_file.is_file():
+            return
+        try:
+            entries = json.loads(self._residents_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            logger.warning(
+                "could not read %s; added residents are not shown", self._residents_file
+            )
+            return
+        for entry in entries if isinstance(entries, list) else []:
+            try:
+                user_id = int(entry["id"])
+                name, language = read_new_resident(entry.get("name"), entry.get("language"))
+            except (KeyError, TypeError, ValueError, AttributeError):
+                continue
+            if user_id >= FIRST_NEW_RESIDENT_ID and self.persona(user_id) is None:
+                self._add(Persona(user_id, name, "private", "resident", language, (user_id,)))
 
     def _last_resident_index(self) -> int:
         return max(i for i, p in enumerate(self.personas) if p.role == "resident")

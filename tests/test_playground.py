@@ -213,6 +213,15 @@ async def test_a_resident_added_on_the_page_has_their_language(
     added = next(chat for chat in state["chats"] if chat["chat_id"] == chat_id)
     assert (added["title"], added["role"], added["language"]) == ("Ana María", "resident", "es")
 
+    await playground.stop()
+    again = Playground(playground.data_dir)
+    await again.start()
+    try:
+        assert again.persona(chat_id) == playground.persona(chat_id)
+        assert again.emulator.users[chat_id].language_code == "es"
+    finally:
+        await again.stop()
+
 
 @given(name=st.text(max_size=80), language=st.sampled_from(["sv", "en", "es", "ar", "fi", ""]))
 def test_a_new_residents_name_is_read_strictly(name: str, language: str) -> None:
