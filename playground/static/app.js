@@ -132,6 +132,7 @@ function addChat(info) {
   node.querySelector(".chat-title").dir = "auto";
   const language = info.language ? ` · ${LANGUAGE_NAMES[info.language] || info.language}` : "";
   node.querySelector(".badge").textContent = `${ROLE_NAMES[info.role] || info.role}${language}`;
+  node.querySelector(".text").setAttribute("aria-label", `Message as ${info.title}`);
   setUpComposer(chat);
   chats.set(info.chat_id, chat);
   document.getElementById("chats").append(node);
@@ -462,6 +463,21 @@ function showReplyKeyboard(chat, keyboard) {
 }
 
 // -- scheduled jobs ----------------------------------------------------------------------------
+const FIXED_JOBS = {
+  "digest:weekly": "📰 Weekly digest",
+  "pitches:flag-untaken": "🔔 Pitches nobody has taken",
+  "housekeeping:stale-drafts": "🧹 Old drafts deleted",
+};
+
+function jobLabel(id) {
+  if (FIXED_JOBS[id]) return FIXED_JOBS[id];
+  const reminder = /^event:(\d+):remind:(\w+)$/.exec(id);
+  if (reminder) return `⏰ Reminder ${reminder[2]} before event ${reminder[1]}`;
+  const publish = /^event:(\d+):publish$/.exec(id);
+  if (publish) return `📣 Event ${publish[1]} published`;
+  return id;
+}
+
 async function loadJobs() {
   const data = await api("/api/jobs");
   if (!data) return;
@@ -476,8 +492,11 @@ async function loadJobs() {
     const item = document.createElement("li");
     item.className = "job";
     item.dataset.jobId = job.id;
-    const name = document.createElement("code");
-    name.textContent = job.id;
+    const name = document.createElement("span");
+    name.className = "job-name";
+    name.textContent = jobLabel(job.id);
+    const code = document.createElement("code");
+    code.textContent = job.id;
     const when = document.createElement("span");
     when.className = "when";
     when.textContent = job.next_run
@@ -493,7 +512,7 @@ async function loadJobs() {
         setTimeout(loadJobs, 500);
       }
     });
-    item.append(name, " ", when, " ", run);
+    item.append(name, " ", code, " ", when, " ", run);
     list.append(item);
   }
 }
