@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 from core.city import route_pitch
 from core.event_fields import EventDraft
-from core.pitch_notices import deliver_pitch
+from core.pitch_notices import Courier, deliver_pitch
 from core.pitch_rules import format_reference
-from core.services import event_publishing, staff, subscriptions, users
+from core.services import event_publishing, pitch_review, staff, subscriptions, users
 from core.services.event_publishing import Renderer
 from core.services.roles import roles_of
 from playground.personas import ADMIN_ID, COORDINATOR_ID, GROUP_ID, GROUP_INCUBATOR, RESIDENTS
@@ -212,8 +212,16 @@ _PITCHES = (
 )
 
 
+# What coordinators did with each demo pitch, through the card's own use case.
+_DECISIONS = {"received": (), "in_review": ("take",), "accepted": ("take", "accept")}
+
+
 async def _add_pitches(playground: Playground, now: datetime) -> None:
-    """Pitches as residents' journeys leave them; new ones reach the group as cards."""
+    """Pitches as residents' journeys leave them, brought to their incubators' chats; then
+    Sara takes or accepts some, so cards, history and residents' notices agree."""
+    courier = Courier(
+        playground.bot, playground.dispatcher["i18n"], playground.settings, playground.city
+    )
     for demo in _PITCHES:
         incubator = route_pitch(
             playground.city,
@@ -223,13 +231,11 @@ async def _add_pitches(playground: Playground, now: datetime) -> None:
         ).code
         async with playground.sessionmaker() as session:
             number = await next_reference_number(session, now.year)
-            taken = demo.status != "received"
             pitch = await add_pitch(
                 session,
                 Pitch(
                     reference=format_reference(now.year, number),
                     user_id=demo.resident,
-                    status=demo.status,
                     language=next(lang for uid, _n, lang in RESIDENTS if uid == demo.resident),
                     title=demo.title,
                     need=demo.need,
@@ -239,20 +245,31 @@ async def _add_pitches(playground: Playground, now: datetime) -> None:
                     submitter_kind="resident",
                     submitter_name=demo.submitter_name,
                     incubator_code=incubator,
-                    assignee_id=COORDINATOR_ID if taken else None,
-                    assignee_name="Sara" if taken else None,
                     consent_at=now,
                     submitted_at=now,
                     updated_at=now,
                 ),
             )
             await session.commit()
-            if demo.status == "received":
-                await deliver_pitch(
-                    playground.bot,
+            await deliver_pitch(
+                playground.bot,
+                session,
+                pitch=pitch,
+                city=playground.city,
+                i18n=playground.dispatcher["i18n"],
+                settings=playground.settings,
+            )
+            sara = await roles_of(session, COORDINATOR_ID, playground.settings.admin_ids)
+            status = pitch.status
+            for action in _DECISIONS[demo.status]:
+                outcome = await pitch_review.decide(
                     session,
-                    pitch=pitch,
-                    city=playground.city,
-                    i18n=playground.dispatcher["i18n"],
-                    settings=playground.settings,
+                    courier,
+                    pitch_id=pitch.id,  # type: ignore[arg-type]
+                    action=action,
+                    seen_status=status,
+                    actor=sara,
+                    actor_name="Sara",
+                    now=utcnow(),
                 )
+                status = outcome.pitch.status if outcome.pitch else status
