@@ -81,15 +81,38 @@ function elementFor(entity, text, chat) {
   }
 }
 
+// Telegram's apps make a /command in a message tappable; so does the page (not in code).
+const COMMAND = /(^|\s)(\/[a-z][a-z0-9_]{0,31})(?=$|[\s.,;:!?)])/g;
+
+function appendPlain(parent, part, chat, literal) {
+  if (literal || !chat.info.speakers.length) {
+    parent.append(part);
+    return;
+  }
+  let last = 0;
+  for (const match of part.matchAll(COMMAND)) {
+    const start = match.index + match[1].length;
+    parent.append(part.slice(last, start));
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "command";
+    button.textContent = match[2];
+    button.addEventListener("click", () => sendText(chat, match[2]));
+    parent.append(button);
+    last = start + match[2].length;
+  }
+  parent.append(part.slice(last));
+}
+
 function renderText(text, entities, chat) {
   const fragment = document.createDocumentFragment();
-  const build = (start, end, list, parent) => {
+  const build = (start, end, list, parent, literal) => {
     let pos = start;
     let i = 0;
     while (i < list.length) {
       const entity = list[i];
       if (entity.offset < pos) { i += 1; continue; }
-      if (entity.offset > pos) parent.append(text.slice(pos, entity.offset));
+      if (entity.offset > pos) appendPlain(parent, text.slice(pos, entity.offset), chat, literal);
       const stop = Math.min(entity.offset + entity.length, end);
       const inner = [];
       let j = i + 1;
@@ -98,15 +121,16 @@ function renderText(text, entities, chat) {
         j += 1;
       }
       const element = elementFor(entity, text, chat);
-      build(entity.offset, stop, inner, element);
+      const verbatim = literal || ["code", "pre", "bot_command", "url", "text_link"].includes(entity.type);
+      build(entity.offset, stop, inner, element, verbatim);
       parent.append(element);
       pos = stop;
       i = j;
     }
-    if (pos < end) parent.append(text.slice(pos, end));
+    if (pos < end) appendPlain(parent, text.slice(pos, end), chat, literal);
   };
   const sorted = [...entities].sort((a, b) => a.offset - b.offset || b.length - a.length);
-  build(0, text.length, sorted, fragment);
+  build(0, text.length, sorted, fragment, false);
   return fragment;
 }
 
@@ -285,13 +309,15 @@ function upsert(view) {
   }
   chat.messages.set(view.message_id, view);
   const item = renderMessage(chat, view);
+  const list = chat.list;
+  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 48;
   if (old) {
     old.replaceWith(item);
   } else {
-    const later = [...chat.list.children].find((li) => Number(li.dataset.messageId) > view.message_id);
-    chat.list.insertBefore(item, later || null);
-    chat.list.scrollTop = chat.list.scrollHeight;
+    const later = [...list.children].find((li) => Number(li.dataset.messageId) > view.message_id);
+    list.insertBefore(item, later || null);
   }
+  if (atBottom || !old) list.scrollTop = list.scrollHeight;
   if (view.reply_keyboard && view.message_id >= chat.keyboardFrom) {
     chat.keyboardFrom = view.message_id;
     showReplyKeyboard(chat, view.reply_keyboard);
