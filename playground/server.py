@@ -10,6 +10,7 @@ import json
 import logging
 import math
 import mimetypes
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
+from core.inputs import read_int
 from playground.emulator import MAX_CALLBACK_DATA_BYTES, MAX_TEXT_LENGTH, FakeUser
 from playground.personas import Persona, read_new_resident
 from playground.runtime import Playground
@@ -42,6 +44,8 @@ MALMO_PLACES: tuple[tuple[str, float, float], ...] = (
     ("Västra Hamnen, Turning Torso", 55.6131, 12.9766),
     ("Kirseberg", 55.6040, 13.0300),
 )
+_DECIMAL = re.compile(r"-?[0-9]{1,3}(?:\.[0-9]{1,12})?")
+_ID_LIMIT = 2**52  # Telegram's ids, chats' and messages' alike, fit in 52 bits
 _IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
 _SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' blob:; "
@@ -92,12 +96,13 @@ async def _json(request: web.Request) -> dict[str, Any]:
 
 
 def _int(value: object, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str):
+    """A number as JSON gives it, or written in ASCII digits; within Telegram's id range."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) <= _ID_LIMIT:
+        return value
+    number = read_int(value, low=-_ID_LIMIT, high=_ID_LIMIT) if isinstance(value, str) else None
+    if number is None:
         raise BadInput(f"{what} is not a number.")
-    try:
-        return int(value)
-    except ValueError:
-        raise BadInput(f"{what} is not a number.") from None
+    return number
 
 
 def _chat(request: web.Request) -> Persona:
@@ -131,10 +136,13 @@ def _reply_to(request: web.Request, persona: Persona, raw: object) -> int | None
 
 
 def _coordinate(value: object, limit: float, what: str) -> float:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise BadInput(f"The {what} is not a number.") from None
+    """A JSON number, or one typed in ASCII digits with a point ("55.6"), within ±limit."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
+        number = float(value.strip())
+    else:
+        raise BadInput(f"The {what} is not a number.")
     if not math.isfinite(number) or abs(number) > limit:
         raise BadInput(f"The {what} lies between -{limit:g} and {limit:g}.")
     return number

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from aiohttp import ClientSession, FormData
 from aiohttp.test_utils import TestClient, TestServer
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.config import PROJECT_ROOT
@@ -344,3 +344,51 @@ async def test_the_page_is_told_each_new_edited_and_deleted_message_once(
         assert deleted["deleted"] is True
     finally:
         await bot.session.close()
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=12)
+    | st.sampled_from(["7011", "-1", "١٢", "55.6", " 13.0 ", "1e3", "NaN", "", "0"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner),
+    max_leaves=6,
+)
+ENDPOINTS = [
+    (f"/api/chats/{KARIN}/text", ("text", "as", "reply_to")),
+    (f"/api/chats/{GROUP_ID}/press", ("message_id", "row", "column", "as")),
+    (f"/api/chats/{KARIN}/location", ("latitude", "longitude")),
+    (f"/api/chats/{KARIN}/contact", ("phone_number", "as")),
+    (f"/api/chats/{KARIN}/voice", ("reply_to", "as")),
+    ("/api/residents", ("name", "language")),
+    ("/api/jobs/run", ("id",)),
+]
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    endpoint=st.sampled_from(ENDPOINTS),
+    values=st.lists(json_values, min_size=4, max_size=4),
+    whole=st.one_of(st.none(), json_values),
+)
+async def test_anything_the_page_may_send_is_answered_plainly(
+    client: TestClient,
+    endpoint: tuple[str, tuple[str, ...]],
+    values: list[object],
+    whole: object,
+) -> None:
+    """Whatever JSON comes, the answer is done (200) or says what is wrong (400): never a
+    server error, never a change made from a value that does not read."""
+    path, fields = endpoint
+    body = whole if whole is not None else dict(zip(fields, values, strict=False))
+    response = await client.post(path, json=body, headers=HEADERS)
+    assert response.status in (200, 400), await response.text()
+    answer = await response.json()
+    if response.status == 400:
+        assert answer["error"].endswith((".", "?"))
