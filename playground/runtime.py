@@ -81,6 +81,16 @@ class Playground:
     async def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         await self.emulator.start()
+        await self._wire_the_bot()
+        self._register_chats()
+        self._load_added_residents()
+        await demo.put_staff_in_place(self)
+        if self.demo_data:
+            await demo.fill(self)
+        await self._start_polling()
+
+    async def _wire_the_bot(self) -> None:
+        """What `run_polling` builds, on the playground's settings; the clock runs here."""
         self.settings = playground_settings(self.emulator, self.data_dir)
         self.city: CityData = load_city_data(self.settings)
         self.engine: AsyncEngine = await prepare_database(self.settings, self.city)
@@ -101,12 +111,6 @@ class Playground:
             )
         )
         start_clock(self.scheduler)
-        self._register_chats()
-        self._load_added_residents()
-        await demo.put_staff_in_place(self)
-        if self.demo_data:
-            await demo.fill(self)
-        await self._start_polling()
 
     async def _start_polling(self) -> None:
         polls = len(self.emulator.calls_to("getUpdates"))
