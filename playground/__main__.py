@@ -81,9 +81,10 @@ async def serve(args: argparse.Namespace) -> None:
         access_log=None,
         shutdown_timeout=2.0,
     )
+    setup_logging("INFO", secrets=[playground.emulator.token])
     try:
         await playground.start()
-        setup_logging(playground.settings.log_level, secrets=[playground.emulator.token])
+        logging.getLogger().setLevel(playground.settings.log_level)
         await runner.setup()
         await web.SockSite(runner, sock).start()
         host = f"[{args.host}]" if ":" in args.host else args.host
@@ -102,7 +103,6 @@ async def serve(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    setup_logging("INFO", secrets=[])
     try:
         asyncio.run(serve(args))
     except ConfigError as error:
