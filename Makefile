@@ -7,10 +7,10 @@ LOCALES := sv en es ar
 
 .PHONY: run test lint i18n migrate bench setup clean
 
+# With BOT_TOKEN (environment or .env): the bot, as in production. Without: the playground.
 run: setup
 	$(BIN)/python -m bot compile-catalogs
-	$(BIN)/python -m bot migrate
-	$(BIN)/python -m bot
+	$(BIN)/python -m bot run-or-playground --demo-data $(PLAYGROUND_ARGS)
 
 test: setup
 	$(BIN)/ruff check .

@@ -26,11 +26,11 @@ from bot.delivery import OutboxSender
 from bot.delivery_outcomes import DeliveryOptions
 from core.languages import create_i18n
 from core.outbox_messages import text_payload
+from playground.emulator import TelegramEmulator
 from storage import outbox
 from storage.database import create_engine, create_sessionmaker
 from storage.migrate import upgrade_to_head
 from storage.outbox import QueuedMessage
-from tests.emulator import TelegramEmulator
 
 FIRST_CHAT = 10_000_000
 CONCURRENCY = 32

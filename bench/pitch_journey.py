@@ -28,8 +28,8 @@ from bot.app import (
     prepare_database,
 )
 from core.config import Settings
+from playground.emulator import FakeUser, TelegramEmulator
 from storage.database import create_sessionmaker
-from tests.emulator import FakeUser, TelegramEmulator
 from tests.journeys import walk_to_summary
 
 

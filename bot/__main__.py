@@ -1,6 +1,9 @@
 """`python -m bot` runs the bot; `python -m bot clock` runs only the scheduled jobs (with
 RUN_SCHEDULER=false on the bot); `python -m bot migrate` and `compile-catalogs` prepare it;
-`python -m bot retention [--dry-run]` applies the retention periods once."""
+`python -m bot retention [--dry-run]` applies the retention periods once.
+`python -m bot playground` runs it on this machine against the emulator, driven from a web
+page; `run-or-playground` (what `make run` calls) runs the bot when BOT_TOKEN is set, else
+the playground."""
 
 from __future__ import annotations
 
@@ -17,21 +20,35 @@ logger = logging.getLogger("bot")
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["playground"]:  # its own options and --help
+        return _playground(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     parser.add_argument(
         "command",
         nargs="?",
         default="run",
-        choices=["run", "clock", "migrate", "compile-catalogs", "retention"],
+        choices=[
+            "run",
+            "clock",
+            "migrate",
+            "compile-catalogs",
+            "retention",
+            "playground",
+            "run-or-playground",
+        ],
         help="run the bot (default), run the scheduled jobs alone, apply database "
-        "migrations, compile the catalogs, or apply the retention periods once",
+        "migrations, compile the catalogs, apply the retention periods once, or run the "
+        "playground (see its --help)",
     )
     parser.add_argument(
         "--dry-run",
         action="store_true",
         help="with retention: print what would be removed, and remove nothing",
     )
-    args = parser.parse_args(argv)
+    args, playground_args = parser.parse_known_args(argv)
+    if playground_args and args.command != "run-or-playground":
+        parser.error(f"unrecognized arguments: {' '.join(playground_args)}")
 
     if args.command == "compile-catalogs":
         from core.languages import compile_catalogs
@@ -42,6 +59,10 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         settings = load_settings()
+        if args.command == "run-or-playground":
+            if settings.bot_token is None:
+                return _playground(playground_args)
+            args.command = "run"
         token = settings.require_token() if args.command in {"run", "clock"} else None
     except ConfigError as error:
         print(f"Configuration error: {error}", file=sys.stderr)  # noqa: T201
@@ -65,6 +86,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Configuration error: {error}", file=sys.stderr)  # noqa: T201
         return 2
     return 0
+
+
+def _playground(argv: list[str]) -> int:
+    """The playground runs the bot, so it lives above it; this is the one way down to it."""
+    from playground.__main__ import main as playground_main
+
+    return playground_main(argv)
 
 
 async def _migrate(settings: Settings) -> None:

@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 from core.pitch_notices import deliver_pitch
 from core.pitch_rules import format_reference
+from playground.emulator import FakeGroup, FakeUser, SentMessage, TelegramEmulator
 from storage.models import AuditEntry, Pitch, PitchEvent, PitchMessage, utcnow
 from storage.pitches import next_reference_number
 from tests.conftest import RunningBot
-from tests.emulator import FakeGroup, FakeUser, SentMessage, TelegramEmulator
 
 ADMIN_ID = 9001
 FIRST_COORDINATOR_ID = 9100

@@ -22,9 +22,9 @@ from bot.app import (
 from bot.delivery import OutboxSender
 from core.config import Settings
 from core.languages import compile_catalogs
+from playground.emulator import TelegramEmulator
 from storage.database import create_engine, create_sessionmaker
 from tests.databases import PostgresTemplates, SqliteTemplate
-from tests.emulator import TelegramEmulator
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")

@@ -15,11 +15,11 @@ from core.services import event_publishing as publishing
 from core.services import users
 from core.services.event_publishing import Renderer
 from core.services.roles import Roles
+from playground.emulator import FakeUser, SentMessage, TelegramEmulator
 from storage import coordination
 from storage import events as event_data
 from storage.models import Event, utcnow
 from tests.conftest import RunningBot
-from tests.emulator import FakeUser, SentMessage, TelegramEmulator
 from tests.journeys import CITY, answer, press, translator
 
 TZ = ZoneInfo("Europe/Stockholm")

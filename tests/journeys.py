@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from core.city import load_city
 from core.languages import create_i18n
-from tests.emulator import FakeUser, SentMessage
+from playground.emulator import FakeUser, SentMessage
 
 _I18N = create_i18n("sv")
 CITY = load_city()

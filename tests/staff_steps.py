@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 from sqlalchemy import select
 
+from playground.emulator import FakeGroup, FakeUser, TelegramEmulator
 from storage.models import (
     AuditEntry,
     Coordinator,
@@ -19,7 +20,6 @@ from storage.models import (
     PromotedAdmin,
 )
 from tests.conftest import RunningBot
-from tests.emulator import FakeGroup, FakeUser, TelegramEmulator
 from tests.journeys import answer, press, translator, walk_to_summary
 
 ADMIN_ID = 9001

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from core.callbacks import CardCB
 from core.pitch_workflow import ACTIONS
+from playground.emulator import FakeUser, SentMessage, TelegramEmulator
 from storage.models import PitchEvent
 from tests.card_steps import (
     ADMIN_ID,
@@ -27,7 +28,6 @@ from tests.card_steps import (
     started,
 )
 from tests.conftest import RunningBot
-from tests.emulator import FakeUser, SentMessage, TelegramEmulator
 
 ODD_NUMBERS = (
     "١٢",  # Arabic-Indic digits

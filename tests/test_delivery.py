@@ -27,6 +27,7 @@ from core.outbox_messages import (
     progress_text,
     text_payload,
 )
+from playground.emulator import TelegramEmulator
 from storage import outbox
 from storage.models import (
     Campaign,
@@ -38,7 +39,6 @@ from storage.models import (
 )
 from storage.outbox import QueuedMessage
 from tests.conftest import RunningBot
-from tests.emulator import TelegramEmulator
 
 
 class FakeClock:

@@ -40,7 +40,7 @@ from aiogram.types import (
     Update,
 )
 
-from tests.emulator import (
+from playground.emulator import (
     NOT_MODIFIED,
     CallbackAnswer,
     FakeUser,

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from core import event_fields
 from core.callbacks import EVENT_ADMIN_ACTIONS, EVENT_ADMIN_STEPS
 from core.event_fields import FieldProblem
+from playground.emulator import FakeUser, SentMessage, TelegramEmulator
 from storage.models import Event, utcnow
 from tests.conftest import RunningBot
-from tests.emulator import FakeUser, SentMessage, TelegramEmulator
 from tests.event_admin_journeys import (
     SV,
     all_events,

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from core.callbacks import EVENT_ACTIONS, SUBSCRIPTION_ACTIONS, EventCB
+from playground.emulator import FakeUser, TelegramEmulator
 from storage import events as data
 from storage.models import Event, Rsvp, Subscription, utcnow
 from tests.conftest import RunningBot
-from tests.emulator import FakeUser, TelegramEmulator
 from tests.test_journey_events import create_event, resident
 
 RESIDENT = 7801

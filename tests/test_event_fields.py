@@ -17,8 +17,8 @@ from core.event_fields import CAPACITY_LIMIT, URL_LIMIT, FieldProblem, SoFar
 from core.event_wizard import STEPS, WizardDraft, next_step
 from core.services.roles import Roles
 from core.text_input import visible_text
+from playground.emulator import parse_telegram_html
 from storage.models import Event
-from tests.emulator import parse_telegram_html
 
 TZ = ZoneInfo("Europe/Stockholm")
 NOW = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)

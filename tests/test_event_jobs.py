@@ -24,11 +24,11 @@ from core.services import users
 from core.services.city_sync import sync_city_data
 from core.services.event_publishing import Audience, EventDraft, Renderer
 from core.services.roles import NotAllowed, Roles
+from playground.emulator import TelegramEmulator
 from storage import events as event_data
 from storage import subscriptions as subs
 from storage.models import Event, OutboxMessage, Rsvp
 from tests.conftest import make_settings
-from tests.emulator import TelegramEmulator
 
 TZ = ZoneInfo("Europe/Stockholm")
 NOW = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)

@@ -15,9 +15,9 @@ from core.attendance_texts import RsvpResult
 from core.callbacks import EventCB
 from core.city import load_city
 from core.languages import create_i18n
+from playground.emulator import parse_telegram_html
 from storage.events import RsvpCounts
 from storage.models import EVENT_KINDS, Event
-from tests.emulator import parse_telegram_html
 
 TZ = ZoneInfo("Europe/Stockholm")
 CITY = load_city()

@@ -9,6 +9,7 @@ import itertools
 import pytest
 from sqlalchemy import select
 
+from playground.emulator import CallbackAnswer, FakeUser, SentMessage, TelegramEmulator
 from storage.models import PitchEvent
 from tests.card_steps import (
     ADMIN_ID,
@@ -23,7 +24,6 @@ from tests.card_steps import (
     started,
 )
 from tests.conftest import RunningBot
-from tests.emulator import CallbackAnswer, FakeUser, SentMessage, TelegramEmulator
 from tests.journeys import translator
 
 ROUNDS = 10

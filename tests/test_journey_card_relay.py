@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from playground.emulator import FakeUser, SentMessage, TelegramEmulator
 from storage.models import Pitch
 from tests.card_steps import (
     ADMIN_ID,
@@ -21,7 +22,6 @@ from tests.card_steps import (
     started,
 )
 from tests.conftest import RunningBot
-from tests.emulator import FakeUser, SentMessage, TelegramEmulator
 from tests.journeys import translator
 
 RESIDENT_ID = 5400

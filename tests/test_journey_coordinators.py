@@ -13,10 +13,10 @@ from sqlalchemy import select
 from bot import jobs
 from core import pitch_card_texts as card_texts
 from core.city import load_city
+from playground.emulator import FakeGroup, FakeUser, SentMessage, TelegramEmulator
 from storage.models import AuditEntry, OutboxMessage, Pitch, PitchEvent
 from tests.card_steps import eventually, recorded
 from tests.conftest import RunningBot
-from tests.emulator import FakeGroup, FakeUser, SentMessage, TelegramEmulator
 from tests.journeys import answer, press, translator, walk_to_summary
 
 ADMIN_ID = 9001

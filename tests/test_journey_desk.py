@@ -8,9 +8,9 @@ import re
 import pytest
 from sqlalchemy import select
 
+from playground.emulator import FakeGroup, FakeUser, SentMessage, TelegramEmulator
 from storage.models import Pitch, PitchEvent, utcnow
 from tests.conftest import RunningBot
-from tests.emulator import FakeGroup, FakeUser, SentMessage, TelegramEmulator
 from tests.journeys import answer, translator
 from tests.staff_steps import (
     ADMIN_ID,

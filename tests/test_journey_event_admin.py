@@ -14,11 +14,11 @@ from core.event_fields import CAPACITY_LIMIT, TITLE_LIMIT
 from core.event_texts import aware
 from core.schedule import publish_job_id, reminder_job_id
 from core.services import users
+from playground.emulator import FakeUser, SentMessage, TelegramEmulator
 from storage import coordination
 from storage import subscriptions as subs
 from storage.models import Event, OutboxMessage, Rsvp, utcnow
 from tests.conftest import RunningBot
-from tests.emulator import FakeUser, SentMessage, TelegramEmulator
 from tests.journeys import CITY, answer, plural_translator, press, translator
 
 COORDINATOR_ID = 9100

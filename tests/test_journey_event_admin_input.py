@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from bot import jobs
 from core.event_fields import CAPACITY_LIMIT
+from playground.emulator import TelegramEmulator
 from storage import events as event_data
 from storage.models import Event, utcnow
 from tests.conftest import RunningBot
-from tests.emulator import TelegramEmulator
 from tests.event_admin_journeys import (
     SV,
     all_events,

@@ -9,10 +9,10 @@ import asyncio
 from sqlalchemy import select
 
 from core.services.roles import Roles
+from playground.emulator import TelegramEmulator
 from storage import events as event_data
 from storage.models import AuditEntry, Campaign, Event, OutboxMessage, utcnow
 from tests.conftest import RunningBot
-from tests.emulator import TelegramEmulator
 from tests.event_admin_journeys import (
     SV,
     coordinator,

@@ -9,10 +9,10 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
+from playground.emulator import FakeUser, SentMessage, TelegramEmulator
 from storage import events as data
 from storage.models import OutboxMessage
 from tests.conftest import RunningBot
-from tests.emulator import FakeUser, SentMessage, TelegramEmulator
 from tests.test_journey_events import create_event, resident
 
 ROUNDS = 10

@@ -15,12 +15,12 @@ from sqlalchemy import select
 from core.callbacks import EventCB
 from core.city import load_city
 from core.event_texts import when_text
+from playground.emulator import FakeUser, SentMessage, TelegramEmulator
 from storage import events as data
 from storage import subscriptions as subs
 from storage.models import AuditEntry, Event, OutboxMessage, utcnow
 from storage.subscriptions import SubscriptionChoice
 from tests.conftest import RunningBot
-from tests.emulator import FakeUser, SentMessage, TelegramEmulator
 from tests.journeys import answer, press, translator
 
 ADMIN_ID = 9001

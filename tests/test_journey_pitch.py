@@ -7,9 +7,9 @@ import re
 import pytest
 from sqlalchemy import select
 
+from playground.emulator import FakeUser, SentMessage, TelegramEmulator
 from storage.models import Pitch, PitchDraft
 from tests.conftest import RunningBot
-from tests.emulator import FakeUser, SentMessage, TelegramEmulator
 from tests.journeys import answer, press, step_of, translator, walk_to_summary
 
 ADMIN_ID = 9001

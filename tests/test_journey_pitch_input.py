@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from playground.emulator import FakeUser, TelegramEmulator
 from storage.models import Pitch, PitchDraft, utcnow
 from tests.conftest import RunningBot
-from tests.emulator import FakeUser, TelegramEmulator
 from tests.journeys import CITY, answer, press, step_of, translator
 from tests.test_journey_pitch import start_pitch, to_where_step
 

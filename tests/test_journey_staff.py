@@ -8,9 +8,9 @@ import asyncio
 import pytest
 from sqlalchemy import delete
 
+from playground.emulator import TelegramEmulator
 from storage.models import IncubatorChat, PromotedAdmin, utcnow
 from tests.conftest import RunningBot
-from tests.emulator import TelegramEmulator
 from tests.journeys import answer
 from tests.staff_steps import (
     ADMIN_ID,

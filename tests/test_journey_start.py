@@ -6,9 +6,9 @@ import logging
 
 import pytest
 
+from playground.emulator import TelegramEmulator
 from storage.models import User
 from tests.conftest import RunningBot
-from tests.emulator import TelegramEmulator
 from tests.journeys import translator
 
 SV_MENU = [

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from core.callbacks import MENU_ACTIONS, LanguageCB
 from core.config import SUPPORTED_LOCALES
+from playground.emulator import FakeUser, TelegramEmulator
 from storage.models import User
 from tests.conftest import RunningBot
-from tests.emulator import FakeUser, TelegramEmulator
 from tests.test_journey_events import resident
 
 RESIDENT = 7901

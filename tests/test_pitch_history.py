@@ -14,8 +14,8 @@ from core.config import Settings
 from core.languages import create_i18n
 from core.pitch_history import MESSAGE_LIMIT, history_pages, page_text, paginate
 from core.pitch_rules import Block
+from playground.emulator import parse_telegram_html
 from storage.models import PitchEvent
-from tests.emulator import parse_telegram_html
 
 CITY = load_city()
 I18N = create_i18n("sv")

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from core import pitch_rules as rules
 from core.callbacks import PITCH_ACTIONS, PITCH_STEPS, PitchCB
 from core.text_input import visible_text
+from playground.emulator import FakeUser, SentMessage, TelegramEmulator
 from tests.conftest import RunningBot
-from tests.emulator import FakeUser, SentMessage, TelegramEmulator
 from tests.journeys import CITY, answer, press, step_of, translator
 from tests.test_journey_pitch_input import add_pitches, put_complete_draft, stored_draft
 

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
+from playground.emulator import FakeGroup, FakeUser, TelegramEmulator
 from tests.conftest import RunningBot
-from tests.emulator import FakeGroup, FakeUser, TelegramEmulator
 from tests.journeys import answer
 from tests.staff_steps import (
     ADMIN_ID,

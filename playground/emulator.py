@@ -1692,6 +1692,10 @@ class TelegramEmulator:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(event.wait(), max(timeout, 0))
 
+    async def next_change(self, timeout: float) -> None:  # noqa: ASYNC109
+        """Return at the next API call or queued update, or after ``timeout`` seconds."""
+        await self._wait_change(timeout)
+
     async def wait_for(
         self,
         predicate: Callable[[], Any],
