@@ -146,6 +146,7 @@ CLASSIFICATION: dict[str, TableUse] = {
     "delivery_attempts": TableUse(
         exported=True,
         reason="delivery records, summarised per message (count, outcomes, last attempt)",
+        not_people=("outbox_id",),
     ),
     # Staff's work and the security log.
     "audit_log": TableUse(
