@@ -265,8 +265,9 @@ class HeldCounts:
     outbox: int
 
 
-def held_section(counts: HeldCounts, telegram_id: int, language: str, since: str) -> str:
-    lines = [
+def held_blocks(counts: HeldCounts, telegram_id: int, language: str, since: str) -> list[Block]:
+    """What we hold, by kind; the list of ideas may be long, so it is cut where it must be."""
+    top = [
         _("<b>What we keep about you</b>"),
         _("• Your profile: Telegram id {id}, language {language}, with us since {since}.").format(
             id=telegram_id, language=quote(language), since=quote(since)
@@ -275,8 +276,8 @@ def held_section(counts: HeldCounts, telegram_id: int, language: str, since: str
             count=len(counts.pitches)
         ),
     ]
-    lines += [f"   {reference} · {quote(status)}" for reference, status in counts.pitches]
-    lines += [
+    ideas = "\n".join(f"{reference} · {status}" for reference, status in counts.pitches)
+    rest = [
         ngettext(
             "• {count} message about your ideas",
             "• {count} messages about your ideas",
@@ -296,7 +297,11 @@ def held_section(counts: HeldCounts, telegram_id: int, language: str, since: str
             counts.outbox,
         ).format(count=counts.outbox),
     ]
-    return "\n".join(lines)
+    blocks = [Block("\n".join(top), "")]
+    if ideas:
+        blocks.append(Block("", ideas))
+    blocks.append(Block("\n".join(rest), ""))
+    return blocks
 
 
 def my_data_heading(date: str) -> str:
@@ -304,8 +309,9 @@ def my_data_heading(date: str) -> str:
         (
             _("📦 <b>Your data</b> · {date}").format(date=quote(date)),
             _(
-                "Here is everything the bot keeps about you. The file below holds all of it "
-                "in full (JSON, which any text editor opens)."
+                "Here is everything the bot keeps about you. It comes from you, and from your "
+                "conversations with the incubators. The file below holds all of it in full "
+                "(JSON, which any text editor opens)."
             ),
         )
     )
@@ -333,17 +339,19 @@ def my_data_messages(
     """The readable part of /mydata: what we hold, why, who sees it, how long, the rights."""
     language = LANGUAGE_NAMES.get(locale, locale)
     since = date_label(first_seen_at, tz, locale)
-    return in_messages(
-        (
-            my_data_heading(date_label(now, tz, locale)),
-            held_section(counts, telegram_id, language, since),
-            kept_section(),
-            recipients_section(),
-            retention_section(policy, locale, erase_pitch_text=erase_pitch_text),
-            rights_section(privacy),
-            complaint_section(),
-        )
+    explained = (
+        kept_section(),
+        recipients_section(),
+        retention_section(policy, locale, erase_pitch_text=erase_pitch_text),
+        rights_section(privacy),
+        complaint_section(),
     )
+    blocks = [
+        Block(my_data_heading(date_label(now, tz, locale)), ""),
+        *held_blocks(counts, telegram_id, language, since),
+        *(Block(section, "") for section in explained),
+    ]
+    return pack_blocks(blocks, escape=quote)
 
 
 def my_data_caption() -> str:

@@ -4,6 +4,7 @@ each resident with an open pitch, through the outbox, across restarts."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,43 @@ def test_the_notice_is_complete_in_every_language(locale: str) -> None:
     assert t("When you ask to be forgotten, your ideas' texts are removed as well.") in erased
 
 
+def test_the_summary_of_many_pitches_comes_in_parts_telegram_takes() -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from core.privacy_texts import HeldCounts, my_data_messages
+
+    references = [format_reference(2026, n) for n in range(1, 401)]
+    counts = HeldCounts(
+        pitches=[(reference, "Mottagen <ny>") for reference in references],
+        messages=3,
+        consents_given=2,
+        consents_withdrawn=0,
+        has_draft=False,
+        subscribed=False,
+        going=0,
+        waiting=0,
+        outbox=0,
+    )
+    with I18N.context(), I18N.use_locale("sv"):
+        parts = my_data_messages(
+            counts,
+            telegram_id=42,
+            first_seen_at=datetime(2026, 1, 2, tzinfo=UTC),
+            now=datetime(2026, 12, 4, tzinfo=UTC),
+            privacy=CITY.privacy,
+            policy=RetentionPolicy(),
+            tz=ZoneInfo("Europe/Stockholm"),
+            locale="sv",
+            erase_pitch_text=False,
+        )
+    assert len(parts) > 2 and all(len(part) <= 4096 for part in parts)
+    text = "\n".join(parts)
+    assert all(reference in text for reference in references)
+    assert "Mottagen &lt;ny&gt;" in text and "2 januari 2026" in text
+    assert "imy.se" in parts[-1]
+
+
 async def test_privacy_and_the_menu_show_the_notice(
     emulator: TelegramEmulator, running_bot: RunningBot
 ) -> None:
@@ -87,6 +125,17 @@ async def test_privacy_and_the_menu_show_the_notice(
     about = await omar.next_message()
     await omar.press(t("🔒 Privacy notice"), message=about)
     assert (await omar.next_message()).text == notice.text
+
+    # Someone who has only said hello: their profile, and nothing else.
+    await omar.press(t("📦 My data"), message=about)
+    summary = await omar.next_message()
+    assert t("• No unsent idea") in (summary.text or "")
+    assert t("• No subscription") in (summary.text or "")
+    document = await omar.next_message()
+    assert document.document is not None
+    exported = json.loads(document.document.content.decode("utf-8"))
+    assert exported["profile"]["telegram_id"] == omar.id
+    assert exported["pitches"] == [] and exported["draft"] is None
 
 
 async def test_the_notice_in_arabic_reads_right_to_left(
