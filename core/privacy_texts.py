@@ -276,7 +276,8 @@ def held_blocks(counts: HeldCounts, telegram_id: int, language: str, since: str)
             count=len(counts.pitches)
         ),
     ]
-    ideas = "\n".join(f"{reference} · {status}" for reference, status in counts.pitches)
+    # The status first: a line in Arabic then starts right to left, like the rest.
+    ideas = "\n".join(f"{status} · {reference}" for reference, status in counts.pitches)
     rest = [
         ngettext(
             "• {count} message about your ideas",

@@ -262,6 +262,7 @@ async def test_my_data_holds_everything_the_database_holds_about_the_person(
         EMAIL,
     )
     assert sent["media"] == [{"kind": "voice", "file_id": VOICE_FILE_ID}]
+    assert sent["names"]["neighbourhood"] == running_bot.city.neighbourhood("nydala").name(locale)  # type: ignore[union-attr]
     said = [(entry["from"], entry["text"]) for entry in sent["history"] if "text" in entry]
     assert said == [("incubator", QUESTION), ("you", ANSWER)]
     assert {(c["kind"], c["notice_version"]) for c in exported["consents"]} == {

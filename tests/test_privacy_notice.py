@@ -99,7 +99,7 @@ def test_the_summary_of_many_pitches_comes_in_parts_telegram_takes() -> None:
     assert len(parts) > 2 and all(len(part) <= 4096 for part in parts)
     text = "\n".join(parts)
     assert all(reference in text for reference in references)
-    assert "Mottagen &lt;ny&gt;" in text and "2 januari 2026" in text
+    assert "Mottagen &lt;ny&gt; · MT-2026-0400" in text and "2 januari 2026" in text
     assert "imy.se" in parts[-1]
 
 

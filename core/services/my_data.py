@@ -85,7 +85,7 @@ async def my_data(
         "profile": _profile(record, user_id),
         "consents": _consents(record),
         "pitches": [_pitch(record, pitch, city, locale) for pitch in record.pitches],
-        "draft": _draft(record.draft),
+        "draft": _draft(record.draft, city, locale),
         "subscription": _subscription(record),
         "event_answers": [_rsvp(item, locale) for item in record.rsvps],
         "messages_to_you": _outbox(record),
@@ -122,14 +122,13 @@ def _consent(consent: ConsentRecord, reference: str | None) -> dict[str, Any]:
 
 def _pitch(record: PersonalRecord, pitch: Pitch, city: CityData, locale: str) -> dict[str, Any]:
     incubator = city.incubator(pitch.incubator_code)
-    values = {name: getattr(pitch, name) for name in PITCH_FIELDS}
     return {
         "reference": pitch.reference,
         "status": pitch.status,
         "status_name": pitch_texts.statuses().get(pitch.status, pitch.status),
         "incubator": incubator.name(locale) if incubator else pitch.incubator_code,
         "language": pitch.language,
-        **values,
+        **_answers(pitch, city, locale),
         "consent_at": _when(pitch.consent_at),
         "submitted_at": _when(pitch.submitted_at),
         "updated_at": _when(pitch.updated_at),
@@ -139,6 +138,22 @@ def _pitch(record: PersonalRecord, pitch: Pitch, city: CityData, locale: str) ->
             if (entry := _history_entry(event, city, locale)) is not None
         ],
     }
+
+
+def _answers(answers: Pitch | PitchDraft, city: CityData, locale: str) -> dict[str, Any]:
+    """The fields as stored, and the names of the codes among them in the reader's language."""
+    values = {name: getattr(answers, name) for name in PITCH_FIELDS}
+    area = city.area(answers.area_code or "")
+    neighbourhood = city.neighbourhood(answers.neighbourhood_code or "")
+    theme = city.theme(answers.theme_code or "")
+    options = (city.support_option(code) for code in answers.support_codes)
+    values["names"] = {
+        "area": area.name(locale) if area else None,
+        "neighbourhood": neighbourhood.name(locale) if neighbourhood else None,
+        "theme": theme.name(locale) if theme else None,
+        "support": [option.name(locale) for option in options if option is not None],
+    }
+    return values
 
 
 def _history_entry(event: PitchEvent, city: CityData, locale: str) -> dict[str, Any] | None:
@@ -158,13 +173,13 @@ def _history_entry(event: PitchEvent, city: CityData, locale: str) -> dict[str, 
     return entry
 
 
-def _draft(draft: PitchDraft | None) -> dict[str, Any] | None:
+def _draft(draft: PitchDraft | None, city: CityData, locale: str) -> dict[str, Any] | None:
     if draft is None:
         return None
     return {
         "step": draft.step,
         "language": draft.language,
-        **{name: getattr(draft, name) for name in PITCH_FIELDS},
+        **_answers(draft, city, locale),
         "whole_city": draft.whole_city,
         "consent": draft.consent,
         "created_at": _when(draft.created_at),
