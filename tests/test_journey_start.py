@@ -273,6 +273,9 @@ async def test_command_menus_are_set_per_language(
     assert descriptions["en"]["language"] == "Change the language"
     assert descriptions["es"]["language"] == "Cambiar el idioma"
     assert descriptions["ar"]["language"] == "تغيير اللغة"
+    assert descriptions["sv"]["mydata"] == "Allt vi sparar om dig"
+    assert descriptions["ar"]["mydata"] == "كل ما نحتفظ به عنك"
+    assert all("privacy" in menu for menu in descriptions.values())
     default_menu = {c["command"]: c["description"] for c in menus[("default", None, None)]}
     assert default_menu == descriptions["sv"]
 
