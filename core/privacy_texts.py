@@ -106,6 +106,10 @@ def kept_section() -> str:
                 "• <b>A security log</b> of what staff do with ideas and of refused attempts, "
                 "by Telegram id only. Why: to keep the service safe and accountable."
             ),
+            _(
+                "Giving us your data is voluntary, and no decision about you is made "
+                "automatically."
+            ),
         )
     )
 
