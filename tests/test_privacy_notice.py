@@ -5,10 +5,12 @@ each resident with an open pitch, through the outbox, across restarts."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.city import DEFAULT_CITY_FILE, load_city
 from core.config import SUPPORTED_LOCALES
@@ -287,3 +289,43 @@ async def _all_sent(emulator: TelegramEmulator, bot: RunningBot) -> None:
 
     await wait_until(empty)
     await emulator.idle()
+
+
+async def test_telling_again_after_a_lost_marker_queues_nothing_twice(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """Two processes, or a restart before the version was stored: the outbox's key per
+    person and version keeps it to one message each."""
+    from core.services.city_sync import sync_city_data
+    from core.services.privacy import announce_notice_version
+    from storage.models import PrivacyNoticeAnnouncement
+
+    city = replace(CITY, privacy=replace(CITY.privacy, notice_version=NEW_VERSION))
+    now = utcnow()
+    async with sessionmaker() as session:
+        await sync_city_data(session, CITY, now=now)
+        session.add(User(telegram_id=OPEN_SV, locale="sv"))
+        await session.flush()
+        pitch = Pitch(
+            reference=format_reference(now.year, 1),
+            user_id=OPEN_SV,
+            language="sv",
+            title="Idé",
+            need="Behov",
+            incubator_code="soder",
+            consent_at=now,
+        )
+        session.add(pitch)
+        await session.commit()
+    for _run in range(2):
+        async with sessionmaker() as session:
+            await session.execute(delete(PrivacyNoticeAnnouncement))
+            await session.commit()
+            queued = await announce_notice_version(session, city=city, i18n=I18N, now=now)
+        assert queued == (1 if _run == 0 else 0)
+    async with sessionmaker() as session:
+        assert await announce_notice_version(session, city=city, i18n=I18N, now=now) is None
+        rows = (await session.execute(select(OutboxMessage))).scalars().all()
+    assert [(row.chat_id, row.dedupe_key) for row in rows] == [
+        (OPEN_SV, f"privacy-notice:{NEW_VERSION}:{OPEN_SV}")
+    ]
