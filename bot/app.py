@@ -32,6 +32,7 @@ from core.command_menus import publish_command_menus, publish_staff_menu
 from core.config import ConfigError, Settings
 from core.languages import create_i18n
 from core.services.city_sync import sync_city_data
+from core.services.privacy import announce_notice_version
 from core.services.roles import staff_with_locales
 from handlers import build_router
 from storage.database import create_engine, create_sessionmaker
@@ -104,6 +105,7 @@ def create_dispatcher(
     dispatcher.startup.register(_open_job_store)
     dispatcher.shutdown.register(_close_job_store)
     dispatcher.startup.register(_start_sender)
+    dispatcher.startup.register(_announce_privacy_notice)
     dispatcher.shutdown.register(_stop_sender)
     return dispatcher
 
@@ -132,6 +134,21 @@ class SenderWaker:
         sender: OutboxSender | None = self._dispatcher.workflow_data.get("sender")
         if sender is not None:
             sender.wake()
+
+
+async def _announce_privacy_notice(
+    dispatcher: Dispatcher,
+    i18n: I18n,
+    city: CityData,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """Residents with open pitches hear of a new privacy notice version, once (the city file
+    was loaded just before, in prepare_database); the sender, started above, sends it."""
+    async with sessionmaker() as session:
+        queued = await announce_notice_version(session, city=city, i18n=i18n, now=utcnow())
+    sender: OutboxSender | None = dispatcher.workflow_data.get("sender")
+    if queued and sender is not None:
+        sender.wake()
 
 
 async def _stop_sender(dispatcher: Dispatcher) -> None:

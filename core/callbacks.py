@@ -141,3 +141,12 @@ class EventCancelCB(CallbackData, prefix="evc"):
     action: one_of("yes", "no")  # type: ignore[valid-type]
     event_id: DbId
     version: Version
+
+
+PRIVACY_ACTIONS = ("notice", "mydata")
+
+
+class PrivacyCB(CallbackData, prefix="priv"):
+    """A button that opens the privacy notice or the resident's own data."""
+
+    action: one_of(*PRIVACY_ACTIONS)  # type: ignore[valid-type]

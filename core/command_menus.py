@@ -26,6 +26,7 @@ def resident_commands() -> list[BotCommand]:
         BotCommand(command="unsubscribe", description=_("Stop all news of meetings")),
         BotCommand(command="language", description=_("Change the language")),
         BotCommand(command="privacy", description=_("About Malmö Together and your data")),
+        BotCommand(command="mydata", description=_("Everything we keep about you")),
         BotCommand(command="help", description=_("Help")),
     ]
 

@@ -13,6 +13,7 @@ from handlers import (
     language,
     pitch,
     pitch_review,
+    privacy,
     staff,
     start,
 )
@@ -24,6 +25,6 @@ def build_router() -> Router:
     for module in (errors, staff, pitch_review, desk, event_admin):
         root.include_router(module.create_router())
     root.include_router(staff.create_refusal_router())
-    for module in (attendance, pitch, start, language, fallback):
+    for module in (attendance, pitch, start, privacy, language, fallback):
         root.include_router(module.create_router())
     return root

@@ -1,4 +1,5 @@
-"""First contact: /start (with deep links), /help, the main menu, about and privacy."""
+"""First contact: /start (with deep links), /help and the main menu (about and privacy are
+in handlers/privacy.py)."""
 
 from __future__ import annotations
 
@@ -18,10 +19,10 @@ from core.config import Settings
 from core.deeplinks import parse_start_payload
 from core.services import pitching, users
 from handlers.attendance import send_event_details
-from handlers.keyboards import back_to_menu_keyboard, language_keyboard, main_menu_keyboard
+from handlers.keyboards import language_keyboard, main_menu_keyboard
 from handlers.pitch.flow import begin_pitch
 from handlers.subscriptions import open_subscription
-from handlers.texts import about_text, menu_prompt
+from handlers.texts import menu_prompt
 from storage.models import User
 
 logger = logging.getLogger(__name__)
@@ -87,6 +88,7 @@ def help_text() -> str:
             _("/subscribe – news of meetings; /unsubscribe stops it"),
             _("/language – change the language"),
             _("/privacy – about Malmö Together and your data"),
+            _("/mydata – everything we keep about you"),
             _("/help – this help"),
         )
     )
@@ -94,10 +96,6 @@ def help_text() -> str:
 
 async def cmd_help(message: Message) -> None:
     await message.answer(help_text(), reply_markup=main_menu_keyboard())
-
-
-async def cmd_privacy(message: Message) -> None:
-    await message.answer(about_text(), reply_markup=back_to_menu_keyboard())
 
 
 async def cmd_menu(message: Message, state: FSMContext) -> None:
@@ -125,11 +123,6 @@ async def on_menu_language(callback: CallbackQuery, user: User) -> None:
     )
 
 
-async def on_menu_about(callback: CallbackQuery) -> None:
-    await callback.answer()
-    await callback.message.answer(about_text(), reply_markup=back_to_menu_keyboard())  # type: ignore[union-attr]
-
-
 async def on_menu_menu(callback: CallbackQuery) -> None:
     await callback.answer()
     await callback.message.answer(menu_prompt(), reply_markup=main_menu_keyboard())  # type: ignore[union-attr]
@@ -141,10 +134,8 @@ def create_router() -> Router:
     router.callback_query.filter(F.message.chat.type == "private")
     router.message.register(cmd_start, CommandStart())
     router.message.register(cmd_help, Command("help"))
-    router.message.register(cmd_privacy, Command("privacy", "about"))
     router.message.register(cmd_menu, Command("menu", "cancel"))
     router.callback_query.register(on_menu_pitch, MenuCB.filter(F.action == "pitch"))
     router.callback_query.register(on_menu_language, MenuCB.filter(F.action == "language"))
-    router.callback_query.register(on_menu_about, MenuCB.filter(F.action == "about"))
     router.callback_query.register(on_menu_menu, MenuCB.filter(F.action == "menu"))
     return router

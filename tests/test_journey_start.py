@@ -101,7 +101,8 @@ async def test_about_privacy_and_help(emulator: TelegramEmulator, running_bot: R
     about = await sara.next_message()
     assert about.text is not None
     assert "<b>Dina uppgifter</b>" in about.text
-    assert about.button_labels == ["⬅️ Huvudmeny"]
+    assert "/privacy" in about.text and "/mydata" in about.text
+    assert about.button_labels == ["🔒 Integritetsmeddelande", "📦 Mina uppgifter", "⬅️ Huvudmeny"]
 
     await sara.press("⬅️ Huvudmeny", message=about)
     menu = await sara.next_message()
@@ -111,11 +112,11 @@ async def test_about_privacy_and_help(emulator: TelegramEmulator, running_bot: R
     help_message = await sara.next_message()
     assert help_message.text is not None
     assert "/language – byt språk" in help_message.text
+    assert "/mydata – allt vi sparar om dig" in help_message.text
     assert help_message.button_labels == SV_MENU
 
-    await sara.send("/privacy")
-    privacy = await sara.next_message()
-    assert privacy.text == about.text
+    await sara.send("/about")
+    assert (await sara.next_message()).text == about.text
 
 
 async def test_the_menu_opens_events_and_subscriptions(
@@ -272,6 +273,9 @@ async def test_command_menus_are_set_per_language(
     assert descriptions["en"]["language"] == "Change the language"
     assert descriptions["es"]["language"] == "Cambiar el idioma"
     assert descriptions["ar"]["language"] == "تغيير اللغة"
+    assert descriptions["sv"]["mydata"] == "Allt vi sparar om dig"
+    assert descriptions["ar"]["mydata"] == "كل ما نحتفظ به عنك"
+    assert all("privacy" in menu for menu in descriptions.values())
     default_menu = {c["command"]: c["description"] for c in menus[("default", None, None)]}
     assert default_menu == descriptions["sv"]
 

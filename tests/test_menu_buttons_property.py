@@ -1,6 +1,7 @@
-"""Any data in a main-menu or language button, pressed by a resident through the emulator
-against one running bot: every press is answered, nothing fails, and the resident's language
-changes only by a real language button (forged codes, Unicode, missing or extra fields)."""
+"""Any data in a main-menu, language or privacy button, pressed by a resident through the
+emulator against one running bot: every press is answered, nothing fails, and the resident's
+language changes only by a real language button (forged codes, Unicode, missing or extra
+fields)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from core.callbacks import MENU_ACTIONS, LanguageCB
+from core.callbacks import MENU_ACTIONS, PRIVACY_ACTIONS, LanguageCB
 from core.config import SUPPORTED_LOCALES
 from playground.emulator import FakeUser, TelegramEmulator
 from storage.models import User
@@ -20,12 +21,24 @@ from tests.test_journey_events import resident
 RESIDENT = 7901
 
 words = st.one_of(
-    st.sampled_from([*MENU_ACTIONS, *SUPPORTED_LOCALES, "xx", "SV", "sv-SE", "", "²", "9" * 25]),
+    st.sampled_from(
+        [
+            *MENU_ACTIONS,
+            *PRIVACY_ACTIONS,
+            *SUPPORTED_LOCALES,
+            "xx",
+            "SV",
+            "sv-SE",
+            "",
+            "²",
+            "9" * 25,
+        ]
+    ),
     st.text(max_size=12),
 )
 button_data = st.builds(
     lambda prefix, fields: ":".join([prefix, *fields]),
-    st.sampled_from(["m", "lang", "glang"]),
+    st.sampled_from(["m", "lang", "glang", "priv"]),
     st.lists(words, max_size=3),
 )
 
@@ -62,6 +75,8 @@ async def rut(emulator: TelegramEmulator, running_bot: RunningBot) -> FakeUser:
 @example(pressed="lang:SV")
 @example(pressed="lang:sv:1")
 @example(pressed="glang:ar")
+@example(pressed="priv:mydata")
+@example(pressed="priv:notice:1")
 async def test_any_menu_or_language_button_is_answered(
     pressed: str,
     running_bot: RunningBot,

@@ -60,7 +60,7 @@ OUTBOX = POLICY.outbox_before(NOW)
 CLOSED = POLICY.closed_pitches_before(NOW)
 AUDIT = POLICY.audit_before(NOW)
 INACTIVE = POLICY.inactive_users_before(NOW)
-NEW_COLUMNS = {"closed_at", "anonymised_at"}  # those of revision 0007_retention
+NEW_COLUMNS = {"closed_at", "anonymised_at"}  # those of revision 0007
 
 
 def aware(moment: datetime | None) -> datetime | None:

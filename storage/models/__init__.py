@@ -50,6 +50,7 @@ from storage.models.pitch_tables import (
     PitchMessage,
     ReferenceCounter,
 )
+from storage.models.privacy_tables import PrivacyNoticeAnnouncement
 
 __all__ = [
     "CONSENT_KINDS",
@@ -75,6 +76,7 @@ __all__ = [
     "PitchDraft",
     "PitchEvent",
     "PitchMessage",
+    "PrivacyNoticeAnnouncement",
     "PromotedAdmin",
     "ReferenceCounter",
     "Rsvp",

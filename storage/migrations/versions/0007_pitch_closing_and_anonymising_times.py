@@ -1,6 +1,6 @@
 """retention: when a pitch closed and when its personal data was removed
 
-Revision ID: 0007_retention
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-04 19:36:44.602576
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_retention"
+revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
