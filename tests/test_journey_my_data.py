@@ -15,6 +15,7 @@ import pytest
 from core.outbox_messages import text_payload
 from core.pitch_notices import deliver_pitch
 from core.pitch_rules import format_reference
+from playground.emulator import FakeUser, SentMessage, TelegramEmulator
 from storage.consents import add_consent
 from storage.models import (
     DeliveryAttempt,
@@ -38,7 +39,6 @@ from tests.card_steps import (
     started,
 )
 from tests.conftest import RunningBot
-from tests.emulator import FakeUser, SentMessage, TelegramEmulator
 from tests.journeys import translator
 from tests.personal_scan import found_in, leaves, scan
 from tests.staff_steps import ADMIN_ID

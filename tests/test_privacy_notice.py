@@ -18,10 +18,10 @@ from core.languages import create_i18n
 from core.pitch_rules import format_reference
 from core.privacy_texts import privacy_notice
 from core.retention import RetentionPolicy
+from playground.emulator import TelegramEmulator
 from storage.consents import add_consent
 from storage.models import OutboxMessage, Pitch, User, utcnow
 from tests.conftest import RunningBot, make_settings
-from tests.emulator import TelegramEmulator
 from tests.journeys import translator
 from tests.staff_steps import wait_until
 
