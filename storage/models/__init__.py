@@ -48,6 +48,7 @@ from storage.models.pitch_tables import (
     PitchMessage,
     ReferenceCounter,
 )
+from storage.models.update_tables import HandledUpdate
 
 __all__ = [
     "EVENT_KINDS",
@@ -63,6 +64,7 @@ __all__ = [
     "Event",
     "FsmRecord",
     "GroupChat",
+    "HandledUpdate",
     "IncubatorChat",
     "IncubatorRecord",
     "NeighbourhoodRecord",
