@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import warnings
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -300,6 +301,11 @@ async def run_polling(settings: Settings) -> None:
         if settings.run_scheduler:
             start_clock(scheduler)
         await bot.delete_webhook(drop_pending_updates=False)
+        # On a stop, aiogram drops the update of a fetched batch that waits for a free slot
+        # without awaiting it; it was not taken, and the next poll fetches it again.
+        warnings.filterwarnings(
+            "ignore", message="coroutine 'Dispatcher._process_update' was never awaited"
+        )
         await dispatcher.start_polling(bot, **polling_options(settings, dispatcher))
     finally:
         if scheduler.running:

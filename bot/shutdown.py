@@ -117,3 +117,4 @@ class RunningJobs:
         if self.count:
             logger.warning("%s scheduled jobs did not finish in time", self.count)
         scheduler.shutdown(wait=False)
+        await asyncio.sleep(0)  # AsyncIOScheduler shuts down in a callback on the loop
