@@ -143,6 +143,7 @@ async def test_a_stop_lets_a_running_job_finish_and_starts_no_other() -> None:
     stopping = asyncio.create_task(running.finish(scheduler, Grace(10)))
     await asyncio.sleep(0)
     assert not stopping.done()
+
     async def late_job() -> None:
         finished.append("late")
 
