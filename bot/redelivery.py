@@ -152,8 +152,16 @@ class HandleOnce(BaseMiddleware):
             # the handling off does not also cut off giving the claim back.
             await asyncio.shield(self._release(update_id))
             raise
-        await asyncio.shield(self._ledger.mark_handled(update_id))
+        await asyncio.shield(self._mark(update_id))
         return result
+
+    async def _mark(self, update_id: int) -> None:
+        try:
+            await self._ledger.mark_handled(update_id)
+        except Exception:
+            # Handled all the same: the claim stays and expires, so a copy sent before then
+            # waits for it and is then handled again (rare, and never a lost update).
+            logger.exception("could not mark update %s as handled", update_id)
 
     async def _take(self, update_id: int) -> bool:
         deadline = time.monotonic() + CLAIM_LEASE.total_seconds() + 1

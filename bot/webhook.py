@@ -49,11 +49,14 @@ class WebhookHandler(SimpleRequestHandler):
         bot: Bot,
         *,
         secret_token: str,
+        concurrency: int,
         bound: float = HANDLING_BOUND_SECONDS,
     ) -> None:
         super().__init__(dispatcher, bot, handle_in_background=False, secret_token=secret_token)
         self.bound = bound
         self.accepting = True
+        # As many updates at once as polling handles (the database pool is sized for them).
+        self._slots = asyncio.Semaphore(concurrency)
         self._in_flight: set[asyncio.Task[None]] = set()
 
     async def handle(self, request: web.Request) -> web.Response:
@@ -92,9 +95,10 @@ class WebhookHandler(SimpleRequestHandler):
 
     async def _feed(self, update: Update) -> None:
         try:
-            result = await self.dispatcher.feed_update(self.bot, update, **self.data)
-            if isinstance(result, TelegramMethod):
-                await self.dispatcher.silent_call_request(bot=self.bot, result=result)
+            async with self._slots:
+                result = await self.dispatcher.feed_update(self.bot, update, **self.data)
+                if isinstance(result, TelegramMethod):
+                    await self.dispatcher.silent_call_request(bot=self.bot, result=result)
         except Exception as error:
             logger.error(
                 "update %s failed: %s (Telegram will send it again)",
@@ -134,7 +138,7 @@ async def start_server(handler: WebhookHandler, *, webhook_url: str, port: int) 
 
 
 async def register_webhook(
-    bot: Bot, dispatcher: Dispatcher, *, webhook_url: str, secret: str
+    bot: Bot, dispatcher: Dispatcher, settings: Settings, *, webhook_url: str, secret: str
 ) -> None:
     """setWebhook with the secret and the update types used (idempotent: every process of
     several may call it); a URL Telegram refuses is a configuration error."""
@@ -143,6 +147,7 @@ async def register_webhook(
             webhook_url,
             secret_token=secret,
             allowed_updates=dispatcher.resolve_used_update_types(),
+            max_connections=settings.max_concurrent_updates,
             drop_pending_updates=False,
         )
     except TelegramBadRequest as error:
@@ -176,7 +181,9 @@ async def run_webhook(settings: Settings) -> None:
             waker=SenderWaker(dispatcher),
         )
     )
-    handler = WebhookHandler(dispatcher, bot, secret_token=secret)
+    handler = WebhookHandler(
+        dispatcher, bot, secret_token=secret, concurrency=settings.max_concurrent_updates
+    )
     stop = asyncio.Event()
     restore_signals = on_stop_signal(stop.set)
     runner: web.AppRunner | None = None
@@ -187,7 +194,7 @@ async def run_webhook(settings: Settings) -> None:
         if settings.run_scheduler:
             start_clock(scheduler)
         runner = await start_server(handler, webhook_url=webhook_url, port=settings.port)
-        await register_webhook(bot, dispatcher, webhook_url=webhook_url, secret=secret)
+        await register_webhook(bot, dispatcher, settings, webhook_url=webhook_url, secret=secret)
         logger.info("taking updates at the webhook, port %s", settings.port)
         await stop.wait()
         grace: Grace = dispatcher["grace"]
