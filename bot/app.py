@@ -22,7 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot import jobs
 from bot.delivery import OutboxSender, create_sender
 from bot.middlewares import DatabaseMiddleware, UserLocaleMiddleware
-from bot.redelivery import DatabaseLedger, HandleOnce, RedisLedger, UpdateLedger
+from bot.redelivery import (
+    DatabaseLedger,
+    HandleOnce,
+    ProcessLedger,
+    RedisLedger,
+    UpdateLedger,
+)
 from bot.scheduler import (
     ApschedulerEventJobs,
     create_scheduler,
@@ -77,12 +83,15 @@ def create_fsm_storage(
 def create_update_ledger(
     settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], storage: BaseStorage
 ) -> UpdateLedger:
-    """Where handled updates are remembered: Redis beside the FSM state, or the database."""
+    """Where handled updates are remembered: Redis beside the FSM state, or the database
+    (claims too on PostgreSQL, where several processes may run; on SQLite in memory)."""
     redis = getattr(storage, "redis", None)
     if settings.redis_url and redis is not None:
         bot_id = int(settings.require_token().split(":", 1)[0])
         return RedisLedger(redis, bot_id=bot_id)
-    return DatabaseLedger(sessionmaker)
+    if settings.database_url.startswith("postgresql"):
+        return DatabaseLedger(sessionmaker)
+    return ProcessLedger(sessionmaker)
 
 
 def create_dispatcher(

@@ -1,10 +1,11 @@
 """Updates Telegram delivers twice (a webhook answered late, a poll not confirmed before a
 restart, two processes behind one proxy) are handled once.
 
-An update is claimed before it is handled and marked handled only when its handling has
-finished; a handling that fails or is cut off gives its claim back, so Telegram's next
-delivery is handled. A claim that is never given back (the process died) expires after
-CLAIM_LEASE. Marks are kept for a day (Telegram keeps an update at most 24 hours)."""
+An update is claimed before it is handled (in the database, in Redis, or on SQLite, which
+is one process, in memory) and marked handled only when its handling has finished; a
+handling that fails or is cut off gives its claim back, so Telegram's next delivery is
+handled. A claim that is never given back (the process died) expires after CLAIM_LEASE.
+Marks are kept for a day (Telegram keeps an update at most 24 hours)."""
 
 from __future__ import annotations
 
@@ -50,32 +51,12 @@ class UpdateLedger(Protocol):
     async def release(self, update_id: int) -> None: ...
 
 
-class DatabaseLedger:
-    """Claims and marks in the table `handled_updates`, pruned by age every few minutes."""
+class _Marks:
+    """Marks in the table `handled_updates`, pruned by age every few minutes."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._sessionmaker = sessionmaker
         self._pruned_at = 0.0
-
-    async def claim(self, update_id: int) -> Claim:
-        now = utcnow()
-        async with self._sessionmaker.begin() as session:
-            if await stored_updates.claim_update(
-                session, update_id=update_id, now=now, stale_before=now - CLAIM_LEASE
-            ):
-                return Claim.TAKEN
-            state = await stored_updates.update_state(session, update_id)
-        # Gone between the two statements: its claim was given back, so try again.
-        return Claim.HANDLED if state == "handled" else Claim.BUSY
-
-    async def mark_handled(self, update_id: int) -> None:
-        async with self._sessionmaker.begin() as session:
-            await stored_updates.mark_handled(session, update_id=update_id, now=utcnow())
-        await self._prune_now_and_then()
-
-    async def release(self, update_id: int) -> None:
-        async with self._sessionmaker.begin() as session:
-            await stored_updates.release_claim(session, update_id=update_id)
 
     async def _prune_now_and_then(self) -> None:
         if time.monotonic() - self._pruned_at < PRUNE_EVERY_SECONDS:
@@ -87,6 +68,88 @@ class DatabaseLedger:
             )
         if pruned:
             logger.info("forgot %s updates handled more than a day ago", pruned)
+
+
+class DatabaseLedger(_Marks):
+    """Claims and marks in the table, for several processes on one PostgreSQL database."""
+
+    async def claim(self, update_id: int) -> Claim:
+        now = utcnow()
+        async with self._sessionmaker.begin() as session:
+            if await stored_updates.claim_update(
+                session, update_id=update_id, now=now, stale_before=now - CLAIM_LEASE
+            ):
+                return Claim.TAKEN
+            state = await stored_updates.update_state(session, update_id)
+        # Gone between the two statements (its claim was given back): BUSY tries again.
+        return Claim.HANDLED if state == "handled" else Claim.BUSY
+
+    async def mark_handled(self, update_id: int) -> None:
+        async with self._sessionmaker.begin() as session:
+            await stored_updates.mark_handled(session, update_id=update_id, now=utcnow())
+        await self._prune_now_and_then()
+
+    async def release(self, update_id: int) -> None:
+        async with self._sessionmaker.begin() as session:
+            await stored_updates.release_claim(session, update_id=update_id)
+
+
+class ProcessLedger(_Marks):
+    """Claims in this process and marks in the table, for SQLite: one process by design,
+    and one writer at a time, so a claim costs a read, and the marks of updates finishing
+    together are written in one transaction."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        super().__init__(sessionmaker)
+        self._in_flight: set[int] = set()
+        self._to_mark: dict[int, asyncio.Future[None]] = {}
+        self._writer: asyncio.Task[None] | None = None
+
+    async def claim(self, update_id: int) -> Claim:
+        if update_id in self._in_flight:
+            return Claim.BUSY
+        self._in_flight.add(update_id)
+        try:
+            async with self._sessionmaker() as session:
+                state = await stored_updates.update_state(session, update_id)
+        except BaseException:
+            self._in_flight.discard(update_id)
+            raise
+        if state == "handled":
+            self._in_flight.discard(update_id)
+            return Claim.HANDLED
+        return Claim.TAKEN
+
+    async def mark_handled(self, update_id: int) -> None:
+        """Returns once the mark is committed (with those of others finishing meanwhile)."""
+        written = self._to_mark.get(update_id)
+        if written is None:
+            written = asyncio.get_running_loop().create_future()
+            self._to_mark[update_id] = written
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_marks())
+        await written
+        await self._prune_now_and_then()
+
+    async def _write_marks(self) -> None:
+        while self._to_mark:
+            batch, self._to_mark = self._to_mark, {}
+            try:
+                async with self._sessionmaker.begin() as session:
+                    await stored_updates.record_handled(
+                        session, update_ids=list(batch), now=utcnow()
+                    )
+            except Exception as error:
+                for written in batch.values():
+                    written.set_exception(error)
+            else:
+                for written in batch.values():
+                    written.set_result(None)
+            finally:
+                self._in_flight.difference_update(batch)
+
+    async def release(self, update_id: int) -> None:
+        self._in_flight.discard(update_id)
 
 
 # Give a claim back only while it is still this process's (not handled, not re-claimed).

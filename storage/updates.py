@@ -35,6 +35,20 @@ async def claim_update(
     return (await session.execute(statement)).first() is not None
 
 
+async def record_handled(session: AsyncSession, *, update_ids: list[int], now: datetime) -> None:
+    """Mark updates handled that were claimed outside the table (in the process)."""
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = postgresql.insert(_TABLE) if dialect == "postgresql" else sqlite.insert(_TABLE)
+    rows = [
+        {"update_id": update_id, "claimed_at": now, "handled_at": now} for update_id in update_ids
+    ]
+    await session.execute(
+        insert.values(rows).on_conflict_do_update(
+            index_elements=["update_id"], set_={"handled_at": insert.excluded.handled_at}
+        )
+    )
+
+
 async def update_state(session: AsyncSession, update_id: int) -> UpdateState | None:
     """ "handled", "claimed" (being handled, or left by a process that stopped) or None."""
     handled_at = (

@@ -23,6 +23,7 @@ from bot.redelivery import (
     Claim,
     DatabaseLedger,
     HandleOnce,
+    ProcessLedger,
     RedisLedger,
     UpdateLedger,
 )
@@ -32,12 +33,17 @@ from storage.models import HandledUpdate, utcnow
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
 
-@pytest.fixture(params=["database", "redis"])
+@pytest.fixture(params=["table", "process", "redis"])
 async def ledger(
     request: pytest.FixtureRequest, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> AsyncIterator[UpdateLedger]:
-    if request.param == "database":
+    """Claims in the table (PostgreSQL in production), in the process with marks in the
+    table (SQLite), or in Redis."""
+    if request.param == "table":
         yield DatabaseLedger(sessionmaker)
+        return
+    if request.param == "process":
+        yield ProcessLedger(sessionmaker)
         return
     if not REDIS_URL:
         pytest.skip("TEST_REDIS_URL is not set; Redis runs in CI")
@@ -71,6 +77,13 @@ async def test_of_many_claims_at_once_one_takes_the_update(ledger: UpdateLedger)
     claims = await asyncio.gather(*(ledger.claim(99) for _ in range(8)))
     assert claims.count(Claim.TAKEN) == 1
     assert claims.count(Claim.BUSY) == 7
+
+
+async def test_marks_finishing_together_are_all_kept(ledger: UpdateLedger) -> None:
+    ids = list(range(200, 230))
+    assert await asyncio.gather(*(ledger.claim(i) for i in ids)) == [Claim.TAKEN] * len(ids)
+    await asyncio.gather(*(ledger.mark_handled(i) for i in ids))
+    assert await asyncio.gather(*(ledger.claim(i) for i in ids)) == [Claim.HANDLED] * len(ids)
 
 
 async def test_a_claim_left_by_a_stopped_process_expires(
@@ -209,12 +222,15 @@ async def test_a_copy_arriving_while_the_first_is_handled_waits_for_it(
         max_size=20,
     )
 )
-async def test_the_database_ledger_follows_the_simple_model(
-    sessionmaker: async_sessionmaker[AsyncSession], steps: list[tuple[str, int]]
+@pytest.mark.parametrize("kind", [DatabaseLedger, ProcessLedger])
+async def test_the_database_ledgers_follow_the_simple_model(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    kind: type[DatabaseLedger | ProcessLedger],
+    steps: list[tuple[str, int]],
 ) -> None:
-    """Any sequence of claims, marks and releases: the table says what a dictionary says."""
+    """Any sequence of claims, marks and releases: the ledger says what a dictionary says."""
     base = uuid.uuid4().int % 10**15 * 10  # fresh ids for each example
-    ledger = DatabaseLedger(sessionmaker)
+    ledger = kind(sessionmaker)
     model: dict[int, str] = {}
     for action, number in steps:
         update_id = base + number
