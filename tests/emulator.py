@@ -1832,6 +1832,14 @@ class TelegramEmulator:
         self._notify()
         return update_id
 
+    def redeliver(self, update_id: int) -> None:
+        """Queue an update again, as Telegram does when its delivery was not confirmed."""
+        update = next(u for u in self.updates if u["update_id"] == update_id)
+        self._pending.append(copy.deepcopy(update))
+        self._pending.sort(key=lambda u: u["update_id"])
+        self._fetched_upto = min(self._fetched_upto, update_id - 1)
+        self._notify()
+
     def _alloc_message_id(self, chat_id: int) -> int:
         message_id = self._message_ids.get(chat_id, 0) + 1
         self._message_ids[chat_id] = message_id

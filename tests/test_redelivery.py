@@ -28,7 +28,9 @@ from bot.redelivery import (
     UpdateLedger,
 )
 from storage import updates as stored_updates
-from storage.models import HandledUpdate, utcnow
+from storage.models import HandledUpdate, PitchDraft, utcnow
+from tests.conftest import RunningBot
+from tests.emulator import TelegramEmulator
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
@@ -245,3 +247,28 @@ async def test_the_database_ledgers_follow_the_simple_model(
             await ledger.release(update_id)
             if model.get(update_id) == "claimed":
                 del model[update_id]
+
+
+async def test_a_polled_update_fetched_again_after_a_restart_is_handled_once(
+    emulator: TelegramEmulator, running_bot: RunningBot
+) -> None:
+    maja = emulator.user(uuid.uuid4().int % 10**9, first_name="Maja", language_code="sv")
+    await maja.send("/pitch")
+    assert len(await maja.next_messages(2)) == 2  # the intro and the first question
+    first = emulator.updates[-1]["update_id"]
+    await maja.send("Cykelverkstad")
+    await maja.next_message()
+    second = emulator.updates[-1]["update_id"]
+
+    # The process stopped before it confirmed them: the next one fetches both again.
+    await running_bot.restart()
+    emulator.redeliver(first)
+    emulator.redeliver(second)
+    await emulator.wait_for(lambda: not emulator.pending_updates)
+    await emulator.idle()
+    maja.assert_no_new_message()
+    async with running_bot.sessionmaker() as session:
+        draft = await session.get(PitchDraft, maja.id)
+        marks = (await session.execute(select(HandledUpdate.update_id))).scalars().all()
+    assert draft is not None and draft.title == "Cykelverkstad" and draft.step == "need"
+    assert {first, second} <= set(marks)
