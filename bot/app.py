@@ -273,9 +273,11 @@ async def run_clock(settings: Settings) -> None:
         )
         start_clock(scheduler)
         logger.info("the clock runs the scheduled jobs")
-        while not stop.is_set():
+        while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), CLOCK_RESCAN_SECONDS)
+            if stop.is_set():
+                break
             scheduler.wakeup()  # look again for jobs another process added
         await running_jobs.finish(scheduler, Grace(settings.shutdown_grace_seconds))
     finally:
