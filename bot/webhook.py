@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import traceback
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -100,11 +101,12 @@ class WebhookHandler(SimpleRequestHandler):
                 if isinstance(result, TelegramMethod):
                     await self.dispatcher.silent_call_request(bot=self.bot, result=result)
         except Exception as error:
+            # The traceback without the exception's message: that may quote what was written.
             logger.error(
-                "update %s failed: %s (Telegram will send it again)",
+                "update %s failed: %s (Telegram will send it again)\n%s",
                 update.update_id,
                 type(error).__name__,
-                exc_info=error,
+                "".join(traceback.format_tb(error.__traceback__)),
             )
             raise
 

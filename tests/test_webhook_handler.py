@@ -31,6 +31,7 @@ class Served:
     release: asyncio.Event = field(default_factory=asyncio.Event)
     started: asyncio.Event = field(default_factory=asyncio.Event)
     handled: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
 
     def update(self, update_id: int, text: str = "slow") -> dict[str, object]:
         user = self.emulator.user(77)
@@ -68,6 +69,10 @@ async def served(
         served.started.set()
         if message.text == "slow":
             await served.release.wait()
+        text = message.text or ""
+        if text.startswith("fails once") and message.message_id not in served.failed:
+            served.failed.append(message.message_id)
+            raise RuntimeError(text)  # an exception quoting what the resident wrote
         served.handled.append(message.message_id)
 
     runner: web.AppRunner = await start_server(handler, webhook_url=url, port=port)
@@ -105,3 +110,15 @@ async def test_a_stop_finishes_the_updates_in_flight_and_refuses_new_ones(
     await draining
     assert await in_flight == 200
     assert served.handled == [2]
+
+
+async def test_a_failed_update_gets_500_and_is_handled_when_sent_again(
+    served: Served, caplog: pytest.LogCaptureFixture
+) -> None:
+    update = served.update(4, text="fails once: Lucía's secret idea")
+    assert await served.post(update) == 500
+    assert served.failed == [4] and served.handled == []
+    assert "update 4 failed: RuntimeError" in caplog.text
+    assert "secret idea" not in caplog.text
+    assert await served.post(update) == 200
+    assert served.handled == [4]
