@@ -1,9 +1,9 @@
-"""`python -m bot` runs the bot; `python -m bot clock` runs only the scheduled jobs (with
-RUN_SCHEDULER=false on the bot); `python -m bot migrate` and `compile-catalogs` prepare it;
-`python -m bot retention [--dry-run]` applies the retention periods once.
-`python -m bot playground` runs it on this machine against the emulator, driven from a web
-page; `run-or-playground` (what `make run` calls) runs the bot when BOT_TOKEN is set, else
-the playground."""
+"""`python -m bot` runs the bot (long polling); `python -m bot web` takes updates at a webhook;
+`python -m bot clock` runs only the scheduled jobs (with RUN_SCHEDULER=false on the bot);
+`python -m bot migrate` and `compile-catalogs` prepare it; `python -m bot retention
+[--dry-run]` applies the retention periods once. `python -m bot playground` runs it on this
+machine against the emulator, driven from a web page; `run-or-playground` (what `make run`
+calls) runs the bot when BOT_TOKEN is set, else the playground."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import asyncio
 import contextlib
 import logging
 import sys
+from collections.abc import Coroutine
+from typing import Any
 
 from bot.logging_setup import setup_logging
 from core.config import ConfigError, Settings, load_settings
@@ -30,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         default="run",
         choices=[
             "run",
+            "web",
             "clock",
             "migrate",
             "compile-catalogs",
@@ -37,9 +40,9 @@ def main(argv: list[str] | None = None) -> int:
             "playground",
             "run-or-playground",
         ],
-        help="run the bot (default), run the scheduled jobs alone, apply database "
-        "migrations, compile the catalogs, apply the retention periods once, or run the "
-        "playground (see its --help)",
+        help="run the bot polling (default) or at a webhook, run the scheduled jobs alone, "
+        "apply database migrations, compile the catalogs, apply the retention periods once, "
+        "or run the playground (see its --help)",
     )
     parser.add_argument(
         "--dry-run",
@@ -63,13 +66,14 @@ def main(argv: list[str] | None = None) -> int:
             if settings.bot_token is None:
                 return _playground(playground_args)
             args.command = "run"
-        token = settings.require_token() if args.command in {"run", "clock"} else None
+        token = settings.require_token() if args.command in {"run", "web", "clock"} else None
+        secrets = [token] if token else []
+        if args.command == "web":
+            secrets.append(settings.require_webhook()[1])
     except ConfigError as error:
         print(f"Configuration error: {error}", file=sys.stderr)  # noqa: T201
         return 2
-    setup_logging(settings.log_level, secrets=[token] if token else [])
-
-    from bot.app import run_clock, run_polling
+    setup_logging(settings.log_level, secrets=secrets)
 
     try:
         if args.command == "migrate":
@@ -81,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return asyncio.run(run_retention(settings, dry_run=args.dry_run))
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(run_clock(settings) if args.command == "clock" else run_polling(settings))
+            asyncio.run(_running(args.command, settings))
     except ConfigError as error:
         print(f"Configuration error: {error}", file=sys.stderr)  # noqa: T201
         return 2
@@ -93,6 +97,17 @@ def _playground(argv: list[str]) -> int:
     from playground.__main__ import main as playground_main
 
     return playground_main(argv)
+
+
+def _running(command: str, settings: Settings) -> Coroutine[Any, Any, None]:
+    """The long-running process `command` names."""
+    if command == "web":
+        from bot.webhook import run_webhook
+
+        return run_webhook(settings)
+    from bot.app import run_clock, run_polling
+
+    return run_clock(settings) if command == "clock" else run_polling(settings)
 
 
 async def _migrate(settings: Settings) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import warnings
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -20,6 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot import jobs
 from bot.delivery import OutboxSender, create_sender
 from bot.middlewares import DatabaseMiddleware, UserLocaleMiddleware
+from bot.redelivery import (
+    DatabaseLedger,
+    HandleOnce,
+    ProcessLedger,
+    RedisLedger,
+    UpdateLedger,
+)
 from bot.scheduler import (
     ApschedulerEventJobs,
     create_scheduler,
@@ -27,6 +36,7 @@ from bot.scheduler import (
     schedule_digest,
     schedule_housekeeping,
 )
+from bot.shutdown import Grace, RunningJobs, finish_tasks, on_stop_signal
 from core.city import CityData, CityDataError, load_city
 from core.command_menus import publish_command_menus, publish_staff_menu
 from core.config import ConfigError, Settings
@@ -75,6 +85,20 @@ def create_fsm_storage(
     return DatabaseFsmStorage(sessionmaker, key_builder), SimpleEventIsolation()
 
 
+def create_update_ledger(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], storage: BaseStorage
+) -> UpdateLedger:
+    """Where handled updates are remembered: Redis beside the FSM state, or the database
+    (claims too on PostgreSQL, where several processes may run; on SQLite in memory)."""
+    redis = getattr(storage, "redis", None)
+    if settings.redis_url and redis is not None:
+        bot_id = int(settings.require_token().split(":", 1)[0])
+        return RedisLedger(redis, bot_id=bot_id)
+    if settings.database_url.startswith("postgresql"):
+        return DatabaseLedger(sessionmaker)
+    return ProcessLedger(sessionmaker)
+
+
 def create_dispatcher(
     settings: Settings,
     *,
@@ -97,12 +121,18 @@ def create_dispatcher(
         city=city,
         scheduler=scheduler,
         event_jobs=ApschedulerEventJobs(scheduler),
+        grace=Grace(settings.shutdown_grace_seconds),
+        running_jobs=RunningJobs.watch(scheduler),
+    )
+    dispatcher.update.outer_middleware(
+        HandleOnce(create_update_ledger(settings, sessionmaker, storage))
     )
     dispatcher.update.outer_middleware(DatabaseMiddleware(sessionmaker, settings.default_locale))
     dispatcher.update.outer_middleware(UserLocaleMiddleware(i18n))
     dispatcher.include_router(build_router())
     dispatcher.startup.register(_on_startup)
     dispatcher.startup.register(_open_job_store)
+    dispatcher.shutdown.register(_finish_in_flight)
     dispatcher.shutdown.register(_close_job_store)
     dispatcher.startup.register(_start_sender)
     dispatcher.startup.register(_announce_privacy_notice)
@@ -155,6 +185,17 @@ async def _stop_sender(dispatcher: Dispatcher) -> None:
     sender: OutboxSender | None = dispatcher.workflow_data.pop("sender", None)
     if sender is not None:
         await sender.stop()
+
+
+async def _finish_in_flight(
+    dispatcher: Dispatcher, scheduler: BaseScheduler, grace: Grace, running_jobs: RunningJobs
+) -> None:
+    """Before the sender stops: the updates polling took, then the jobs running here,
+    finish within the grace (webhook requests have finished before this)."""
+    # aiogram keeps the tasks of the updates it polled here and does not wait for them.
+    update_tasks = getattr(dispatcher, "_handle_update_tasks", set())
+    await finish_tasks(list(update_tasks), "updates", grace)
+    await running_jobs.finish(scheduler, grace)
 
 
 async def _open_job_store(scheduler: BaseScheduler) -> None:
@@ -227,13 +268,17 @@ def start_clock(scheduler: BaseScheduler) -> None:
 
 
 async def run_clock(settings: Settings) -> None:
-    """`python -m bot clock`: run the scheduled jobs without polling, until stopped. The
-    worker then runs with RUN_SCHEDULER=false; jobs it adds are picked up within
-    CLOCK_RESCAN_SECONDS, and what jobs queue is sent by the worker's outbox sender."""
+    """`python -m bot clock`: run the scheduled jobs without polling, until SIGTERM or
+    SIGINT, then let the jobs running finish. The worker then runs with RUN_SCHEDULER=false;
+    jobs it adds are picked up within CLOCK_RESCAN_SECONDS, and what jobs queue is sent by
+    the worker's outbox sender."""
     city = load_city_data(settings)
     bot = create_bot(settings)
     engine = await prepare_database(settings, city)
     scheduler = create_scheduler(settings)
+    running_jobs = RunningJobs.watch(scheduler)
+    stop = asyncio.Event()
+    restore_signals = on_stop_signal(stop.set)
     try:
         jobs.bind(
             jobs.JobContext(
@@ -247,9 +292,14 @@ async def run_clock(settings: Settings) -> None:
         start_clock(scheduler)
         logger.info("the clock runs the scheduled jobs")
         while True:
-            await asyncio.sleep(CLOCK_RESCAN_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), CLOCK_RESCAN_SECONDS)
+            if stop.is_set():
+                break
             scheduler.wakeup()  # look again for jobs another process added
+        await running_jobs.finish(scheduler, Grace(settings.shutdown_grace_seconds))
     finally:
+        restore_signals()
         if scheduler.running:
             scheduler.shutdown(wait=False)
         await bot.session.close()
@@ -280,6 +330,11 @@ async def run_polling(settings: Settings) -> None:
         if settings.run_scheduler:
             start_clock(scheduler)
         await bot.delete_webhook(drop_pending_updates=False)
+        # On a stop, aiogram drops the update of a fetched batch that waits for a free slot
+        # without awaiting it; it was not taken, and the next poll fetches it again.
+        warnings.filterwarnings(
+            "ignore", message="coroutine 'Dispatcher._process_update' was never awaited"
+        )
         await dispatcher.start_polling(bot, **polling_options(settings, dispatcher))
     finally:
         if scheduler.running:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -47,7 +50,15 @@ _HOW_TO_FIX: dict[str, str] = {
     "from 1 to 120",
     "RETENTION_INACTIVE_USER_MONTHS": "set RETENTION_INACTIVE_USER_MONTHS to a whole number "
     "of months from 1 to 120",
+    "WEBHOOK_URL": "set WEBHOOK_URL to the public https URL Telegram posts updates to "
+    "(like https://bot.example.org/telegram/webhook; plain http only on a loopback address)",
+    "WEBHOOK_SECRET": "set WEBHOOK_SECRET to 1 to 256 characters of A-Z, a-z, 0-9, _ and -",
+    "PORT": "set PORT to the port the web server listens on, a whole number from 1 to 65535",
+    "SHUTDOWN_GRACE_SECONDS": "set SHUTDOWN_GRACE_SECONDS to the seconds work in flight may "
+    "take to finish on a stop, a number from 1 to 600",
 }
+# What Telegram accepts as a webhook's secret_token.
+_SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class ConfigError(Exception):
@@ -89,6 +100,13 @@ class Settings(BaseSettings):
     retention_closed_pitch_months: int = Field(default=24, ge=1, le=120)
     retention_audit_months: int = Field(default=24, ge=1, le=120)
     retention_inactive_user_months: int = Field(default=12, ge=1, le=120)
+    # `python -m bot web`: where Telegram posts updates, the secret it sends with each, and
+    # the port this process listens on (behind the reverse proxy).
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    port: int = Field(default=8080, ge=1, le=65535)
+    # On SIGTERM: how long updates, jobs and sends in flight may take to finish.
+    shutdown_grace_seconds: float = Field(default=25, ge=1, le=600)
 
     @field_validator("bot_token")
     @classmethod
@@ -101,7 +119,13 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "bot_token", "telegram_api_url", "redis_url", "announcement_chat_id", mode="before"
+        "bot_token",
+        "telegram_api_url",
+        "redis_url",
+        "announcement_chat_id",
+        "webhook_url",
+        "webhook_secret",
+        mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
@@ -112,6 +136,25 @@ class Settings(BaseSettings):
     def _api_url_shape(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("not an http(s) URL")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url_shape(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        if not parts.hostname or parts.scheme not in {"http", "https"}:
+            raise ValueError("not an http(s) URL")
+        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+            raise ValueError("plain http outside the loopback address")
+        return value.strip()
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _SECRET_SHAPE.fullmatch(value.get_secret_value()):
+            raise ValueError("not a secret Telegram accepts")
         return value
 
     @field_validator("database_url")
@@ -188,6 +231,23 @@ class Settings(BaseSettings):
         if self.bot_token is None:
             raise ConfigError(f"BOT_TOKEN is missing: {_HOW_TO_FIX['BOT_TOKEN']}.")
         return self.bot_token.get_secret_value().strip()
+
+    def require_webhook(self) -> tuple[str, str]:
+        """The webhook's URL and secret, or a ConfigError: `python -m bot web` needs both."""
+        if self.webhook_url is None:
+            raise ConfigError(f"WEBHOOK_URL is missing: {_HOW_TO_FIX['WEBHOOK_URL']}.")
+        if self.webhook_secret is None:
+            raise ConfigError(f"WEBHOOK_SECRET is missing: {_HOW_TO_FIX['WEBHOOK_SECRET']}.")
+        return self.webhook_url, self.webhook_secret.get_secret_value()
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -39,6 +39,7 @@ __all__ = [
     "StoredFile",
     "TelegramEmulator",
     "UploadedFile",
+    "WebhookDelivery",
     "parse_telegram_html",
 ]
 
@@ -837,6 +838,16 @@ class CallbackAnswer:
 
 
 @dataclass
+class WebhookDelivery:
+    """One POST of an update to a webhook (by the delivery loop or by post_update)."""
+
+    update_id: int  # -1 for a body that is no update
+    url: str
+    status: int | None  # None: the connection failed
+    time: float
+
+
+@dataclass
 class ApiCall:
     """One request received by the emulator (failed ones included)."""
 
@@ -1355,6 +1366,7 @@ class TelegramEmulator:
         strict_chats: bool = False,
         strict_html: bool = True,
         host: str = "127.0.0.1",
+        first_update_id: int = 100_000,
     ) -> None:
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
@@ -1391,7 +1403,7 @@ class TelegramEmulator:
         self._members: dict[tuple[int, int], tuple[str, JsonDict]] = {}
         self._callback_queries: dict[str, JsonDict] = {}
         self._pending: list[JsonDict] = []
-        self._next_update_id = 100_000
+        self._next_update_id = first_update_id
         self._fetched_upto = 0
         self._poll_generation = 0
         self._counter = 0
@@ -1401,6 +1413,15 @@ class TelegramEmulator:
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         self._polling_tasks: list[asyncio.Task[Any]] = []
+        # Webhook delivery: the "load balancer" in front of one or more bot processes.
+        self.deliveries: list[WebhookDelivery] = []
+        self.webhook_backends: list[str] | None = None
+        self.webhook_retry_delay = 0.2
+        self._backend_turn = 0
+        self._delivering: set[int] = set()
+        self._retry_at: dict[int, float] = {}
+        self._webhook_task: asyncio.Task[None] | None = None
+        self._webhook_client: Any = None
         self._register_builtin_methods()
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -1425,6 +1446,7 @@ class TelegramEmulator:
         """Wake pending long polls and shut the server down."""
         self._stopping = True
         self._notify()
+        await self._stop_webhook_delivery()
         if self._runner is not None:
             await asyncio.sleep(0)
             await self._runner.cleanup()
@@ -1677,7 +1699,13 @@ class TelegramEmulator:
                 lines.append(f"Polling task failed: {task.exception()!r}")
         if self.internal_errors:
             lines.append(f"Emulator internal errors: {self.internal_errors[-3:]!r}")
-        if not self._count_calls("getupdates"):
+        failed_posts = [d for d in self.deliveries if d.status != 200]
+        if failed_posts:
+            lines.append("Recent webhook deliveries not answered 200:")
+            lines.extend(
+                f"  update {d.update_id} -> {d.url}: {d.status}" for d in failed_posts[-5:]
+            )
+        if self.webhook is None and not self._count_calls("getupdates"):
             lines.append("The bot never called getUpdates (is polling running?).")
         return "\n".join(lines)
 
@@ -1807,6 +1835,14 @@ class TelegramEmulator:
         self._pending.append(update)
         self._notify()
         return update_id
+
+    def redeliver(self, update_id: int) -> None:
+        """Queue an update again, as Telegram does when its delivery was not confirmed."""
+        update = next(u for u in self.updates if u["update_id"] == update_id)
+        self._pending.append(copy.deepcopy(update))
+        self._pending.sort(key=lambda u: u["update_id"])
+        self._fetched_upto = min(self._fetched_upto, update_id - 1)
+        self._notify()
 
     def _alloc_message_id(self, chat_id: int) -> int:
         message_id = self._message_ids.get(chat_id, 0) + 1
@@ -2082,6 +2118,118 @@ class TelegramEmulator:
         if stored.filename and kind in ("document", "audio", "video", "animation"):
             base["file_name"] = stored.filename
         return base
+
+    # -- webhook delivery -----------------------------------------------------------------------
+    def balance_webhook(self, backends: list[str]) -> None:
+        """Deliver webhook updates to these URLs in turn, as a load balancer in front of
+        several bot processes would (default: the URL given to setWebhook, if on loopback)."""
+        self.webhook_backends = list(backends)
+        self._notify()
+
+    def _webhook_targets(self) -> list[str]:
+        if self.webhook_backends:
+            return self.webhook_backends
+        url = str((self.webhook or {}).get("url", ""))
+        return [url] if _is_loopback_url(url) else []
+
+    async def post_update(
+        self, update: JsonDict, *, url: str | None = None, secret: str | None = _UNSET
+    ) -> int | None:
+        """POST one update to a webhook as Telegram does; the HTTP status (None: no answer).
+
+        ``url`` defaults to the next backend, ``secret`` to the one setWebhook registered
+        (None sends no secret header). Pending updates are not affected."""
+        targets = self._webhook_targets()
+        target = url or targets[self._backend_turn % len(targets)]
+        if url is None:
+            self._backend_turn += 1
+        if secret is _UNSET:
+            secret = (self.webhook or {}).get("secret_token")
+        return await self._post(target, update, secret)
+
+    async def _post(self, url: str, update: JsonDict, secret: str | None) -> int | None:
+        import aiohttp
+
+        if self._webhook_client is None:
+            self._webhook_client = aiohttp.ClientSession()
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+        delivery = WebhookDelivery(update.get("update_id", -1), url, None, time.time())
+        self.deliveries.append(delivery)
+        try:
+            async with self._webhook_client.post(
+                url, json=update, headers=headers, timeout=aiohttp.ClientTimeout(total=60)
+            ) as response:
+                await response.read()
+                delivery.status = response.status
+        except (aiohttp.ClientError, TimeoutError):
+            delivery.status = None
+        self._notify()
+        return delivery.status
+
+    async def _deliver_to_webhook(self) -> None:
+        """Post pending updates while a webhook is set; retry what was not answered 200."""
+        tasks: set[asyncio.Task[None]] = set()
+        try:
+            while self.webhook is not None and not self._stopping:
+                for update in self._ready_for_webhook():
+                    self._delivering.add(update["update_id"])
+                    task = asyncio.create_task(self._deliver_one(update))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+                await self._wait_change(0.05)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _ready_for_webhook(self) -> list[JsonDict]:
+        targets = self._webhook_targets()
+        if not targets:
+            return []
+        allowed_list = (self.webhook or {}).get("allowed_updates")
+        allowed = set(allowed_list) if allowed_list else DEFAULT_UPDATE_TYPES
+        limit = int((self.webhook or {}).get("max_connections") or 40) - len(self._delivering)
+        now = time.monotonic()
+        ready: list[JsonDict] = []
+        for update in list(self._pending):
+            if _update_kind(update) not in allowed:
+                self._pending.remove(update)
+                self.dropped_updates.append(update)
+            elif (
+                update["update_id"] not in self._delivering
+                and len(ready) < limit
+                and self._retry_at.get(update["update_id"], 0) <= now
+            ):
+                ready.append(update)
+        return ready
+
+    async def _deliver_one(self, update: JsonDict) -> None:
+        update_id = update["update_id"]
+        try:
+            status = await self.post_update(update)
+            if status == 200:
+                self._pending = [u for u in self._pending if u["update_id"] != update_id]
+                self._fetched_upto = max(self._fetched_upto, update_id)
+                self._retry_at.pop(update_id, None)
+            else:
+                self._retry_at[update_id] = time.monotonic() + self.webhook_retry_delay
+        finally:
+            self._delivering.discard(update_id)
+            self._notify()
+
+    async def _stop_webhook_delivery(self) -> None:
+        if self._webhook_task is not None:
+            self._webhook_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._webhook_task
+            self._webhook_task = None
+        if self._webhook_client is not None:
+            await self._webhook_client.close()
+            self._webhook_client = None
+
+    def deliveries_of(self, update_id: int) -> list[WebhookDelivery]:
+        """Every POST of one update, in order."""
+        return [d for d in self.deliveries if d.update_id == update_id]
 
     # -- HTTP layer -----------------------------------------------------------------------------
     async def _read_params(self, request: web.Request) -> JsonDict:
@@ -2722,17 +2870,26 @@ class TelegramEmulator:
         if not url:
             self.webhook = None
             return True
-        if not str(url).startswith("https://"):
+        # Telegram takes https only; plain http to a loopback address stands for a local
+        # reverse proxy (and the bot processes of a test).
+        if not (str(url).startswith("https://") or _is_loopback_url(str(url))):
             raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise bad_request("bad webhook: secret token contains unallowed characters")
         self.webhook = {k: v for k, v in params.items() if not isinstance(v, UploadedFile)}
         if params.get("drop_pending_updates"):
             self._pending.clear()
+        if self._webhook_task is None or self._webhook_task.done():
+            self._webhook_task = asyncio.create_task(self._deliver_to_webhook())
+        self._notify()
         return True
 
     async def _delete_webhook(self, params: JsonDict) -> Any:
         self.webhook = None
         if params.get("drop_pending_updates"):
             self._pending.clear()
+        self._notify()
         return True
 
     async def _get_webhook_info(self, params: JsonDict) -> Any:
@@ -2864,6 +3021,17 @@ class TelegramEmulator:
 
     async def _get_chat_menu_button(self, params: JsonDict) -> Any:
         return self.bot_settings.get(("menu_button", params.get("chat_id")), {"type": "default"})
+
+
+def _is_loopback_url(url: str) -> bool:
+    """An http(s) URL whose host is a loopback address."""
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname or ""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _update_kind(update: JsonDict) -> str:

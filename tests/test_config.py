@@ -25,6 +25,10 @@ def settings_from(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
         "DEFAULT_LOCALE",
         "TIMEZONE",
         "LOG_LEVEL",
+        "WEBHOOK_URL",
+        "WEBHOOK_SECRET",
+        "PORT",
+        "SHUTDOWN_GRACE_SECONDS",
     ):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
@@ -105,6 +109,15 @@ def test_single_admin_id(monkeypatch: pytest.MonkeyPatch) -> None:
         ("RETENTION_CLOSED_PITCH_MONTHS", "121"),
         ("RETENTION_AUDIT_MONTHS", "-1"),
         ("RETENTION_INACTIVE_USER_MONTHS", "1.5"),
+        ("WEBHOOK_URL", "http://bot.example.org/hook"),
+        ("WEBHOOK_URL", "ftp://127.0.0.1/hook"),
+        ("WEBHOOK_URL", "https:///hook"),
+        ("WEBHOOK_SECRET", "has spaces"),
+        ("WEBHOOK_SECRET", "x" * 257),
+        ("WEBHOOK_SECRET", "tecken-åäö"),
+        ("PORT", "0"),
+        ("PORT", "http"),
+        ("SHUTDOWN_GRACE_SECONDS", "0"),
     ],
 )
 def test_malformed_value_names_the_variable(
@@ -118,6 +131,34 @@ def test_malformed_value_names_the_variable(
     assert message.endswith(".")
     assert "\n" not in message
     assert value not in message or variable != "BOT_TOKEN"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://bot.example.org/telegram/webhook",
+        "http://127.0.0.1:8080/hook",
+        "http://[::1]:8080/hook",
+        "http://localhost/hook",
+    ],
+)
+def test_webhook_settings(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    settings = settings_from(
+        monkeypatch, BOT_TOKEN=TOKEN, WEBHOOK_URL=url, WEBHOOK_SECRET="Ab_9-" * 51, PORT="9000"
+    )
+    assert settings.require_webhook() == (url, "Ab_9-" * 51)
+    assert settings.port == 9000
+    assert settings.shutdown_grace_seconds == 25
+
+
+def test_webhook_mode_needs_its_url_and_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = settings_from(monkeypatch, BOT_TOKEN=TOKEN)
+    assert settings.port == 8080
+    with pytest.raises(ConfigError, match=r"^WEBHOOK_URL is missing: set WEBHOOK_URL"):
+        settings.require_webhook()
+    settings = settings_from(monkeypatch, BOT_TOKEN=TOKEN, WEBHOOK_URL="https://x.org/hook")
+    with pytest.raises(ConfigError, match=r"^WEBHOOK_SECRET is missing: set WEBHOOK_SECRET"):
+        settings.require_webhook()
 
 
 def test_missing_token_is_reported_only_when_needed(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -152,6 +193,30 @@ def test_malformed_token_is_not_echoed() -> None:
     assert result.returncode == 2
     assert "oops-my-secret" not in result.stderr
     assert "BOT_TOKEN is not valid" in result.stderr
+
+
+def test_web_without_a_secret_exits_2_with_one_sentence() -> None:
+    result = run_bot_process(
+        {"BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://bot.example.org/telegram/webhook"}, "web"
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("Configuration error: WEBHOOK_SECRET is missing")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stdout == ""
+
+
+def test_a_malformed_secret_is_not_echoed() -> None:
+    result = run_bot_process(
+        {
+            "BOT_TOKEN": TOKEN,
+            "WEBHOOK_URL": "https://bot.example.org/telegram/webhook",
+            "WEBHOOK_SECRET": "my secret!",
+        },
+        "web",
+    )
+    assert result.returncode == 2
+    assert "WEBHOOK_SECRET is not valid" in result.stderr
+    assert "my secret!" not in result.stderr
 
 
 def test_redaction_filter_hides_the_token() -> None:

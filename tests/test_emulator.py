@@ -39,6 +39,7 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
     Update,
 )
+from aiohttp import web
 
 from playground.emulator import (
     NOT_MODIFIED,
@@ -447,6 +448,63 @@ async def test_webhook_and_chat_info(emu: TelegramEmulator, bot: Bot, amina: Fak
     assert (await bot.get_chat_member(group.id, amina.id)).status == "restricted"
     assert await bot.send_chat_action(amina.id, "typing")
     assert emu.chat_actions == [(amina.id, "typing")]
+
+
+@pytest.mark.asyncio
+async def test_webhook_updates_are_posted_in_turn_and_retried(
+    emu: TelegramEmulator, bot: Bot, amina: FakeUser
+) -> None:
+    """Two backends behind the emulator's balancer; one refuses its first update."""
+    received: list[tuple[int, int, str | None]] = []
+
+    def backend(number: int, *, refuse_first: bool) -> web.Application:
+        async def hook(request: web.Request) -> web.Response:
+            update = await request.json()
+            received.append(
+                (
+                    number,
+                    update["update_id"],
+                    request.headers.get("X-Telegram-Bot-Api-Secret-Token"),
+                )
+            )
+            if refuse_first and len([r for r in received if r[0] == number]) == 1:
+                return web.Response(status=503)
+            return web.json_response({})
+
+        app = web.Application()
+        app.router.add_post("/hook", hook)
+        return app
+
+    runners, urls = [], []
+    for number in range(2):
+        runner = web.AppRunner(backend(number, refuse_first=number == 0))
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        runners.append(runner)
+        urls.append(f"http://127.0.0.1:{runner.addresses[0][1]}/hook")
+    try:
+        with pytest.raises(TelegramBadRequest, match="HTTPS URL must be provided"):
+            await bot.set_webhook("http://example.org/hook")
+        with pytest.raises(TelegramBadRequest, match="secret token"):
+            await bot.set_webhook(urls[0], secret_token="not secret!")
+        assert await bot.set_webhook(urls[0], secret_token="s3cret_-", max_connections=1)
+        emu.balance_webhook(urls)
+        emu.webhook_retry_delay = 0.0
+        ids = [await amina.send(f"message {n}") for n in range(3)]
+        assert len(ids) == 3
+        await emu.wait_for(lambda: not emu.pending_updates)
+        first = emu.updates[0]["update_id"]
+        assert [(r[0], r[1] - first) for r in received] == [(0, 0), (1, 0), (0, 1), (1, 2)]
+        assert {r[2] for r in received} == {"s3cret_-"}
+        assert [d.status for d in emu.deliveries] == [503, 200, 200, 200]
+        assert await emu.post_update(emu.updates[0], url=urls[1], secret=None) == 200
+        assert received[-1][2] is None
+        with pytest.raises(TelegramConflictError, match="webhook is active"):
+            await bot.get_updates()
+    finally:
+        for runner in runners:
+            await runner.cleanup()
 
 
 @pytest.mark.asyncio

@@ -51,6 +51,7 @@ from storage.models.pitch_tables import (
     ReferenceCounter,
 )
 from storage.models.privacy_tables import PrivacyNoticeAnnouncement
+from storage.models.update_tables import HandledUpdate
 
 __all__ = [
     "CONSENT_KINDS",
@@ -68,6 +69,7 @@ __all__ = [
     "Event",
     "FsmRecord",
     "GroupChat",
+    "HandledUpdate",
     "IncubatorChat",
     "IncubatorRecord",
     "NeighbourhoodRecord",
