@@ -36,7 +36,14 @@ _HOW_TO_FIX: dict[str, str] = {
     "ANNOUNCEMENT_CHAT_ID": "set ANNOUNCEMENT_CHAT_ID to the numeric id of the channel "
     "(like -1001234567890), or leave it unset",
     "RUN_SCHEDULER": "set RUN_SCHEDULER to true or false",
+    "LOG_FORMAT": "set LOG_FORMAT to text or json",
+    "HEALTH_HOST": "set HEALTH_HOST to the address the health and metrics server listens on, "
+    "like 127.0.0.1 or 0.0.0.0",
+    "HEALTH_PORT": "set HEALTH_PORT to a port number from 1 to 65535, or set it empty to "
+    "turn the health and metrics server off",
 }
+LOG_FORMATS: tuple[str, ...] = ("text", "json")
+DEFAULT_HEALTH_PORT = 8082
 
 
 class ConfigError(Exception):
@@ -58,6 +65,8 @@ class Settings(BaseSettings):
     default_locale: str = "sv"
     timezone: str = "Europe/Stockholm"
     log_level: str = "INFO"
+    # One JSON object per line for a log pipeline, or the plain text lines (the default).
+    log_format: str = "text"
     city_data_file: Path = DEFAULT_CITY_FILE
     max_concurrent_updates: int = Field(default=16, ge=1, le=256)
     # A channel or group where published events are also posted (in DEFAULT_LOCALE).
@@ -69,6 +78,9 @@ class Settings(BaseSettings):
     delivery_rate: float = Field(default=25, ge=1, le=30)
     allow_paid_broadcast: bool = False
     paid_broadcast_rate: int = Field(default=1000, ge=1, le=1000)
+    # /healthz, /readyz and /metrics (bot/health.py) in every mode; None turns them off.
+    health_host: str = "127.0.0.1"
+    health_port: int | None = Field(default=DEFAULT_HEALTH_PORT, ge=1, le=65535)
 
     @field_validator("bot_token")
     @classmethod
@@ -81,7 +93,12 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "bot_token", "telegram_api_url", "redis_url", "announcement_chat_id", mode="before"
+        "bot_token",
+        "telegram_api_url",
+        "redis_url",
+        "announcement_chat_id",
+        "health_port",
+        mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
@@ -140,6 +157,22 @@ class Settings(BaseSettings):
         value = value.strip().upper()
         if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("unknown log level")
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_log_format(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in LOG_FORMATS:
+            raise ValueError("unknown log format")
+        return value
+
+    @field_validator("health_host")
+    @classmethod
+    def _health_host_given(cls, value: str) -> str:
+        value = value.strip()
+        if not value or any(char.isspace() for char in value):
+            raise ValueError("not a host")
         return value
 
     @field_validator("city_data_file")
