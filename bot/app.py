@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -18,14 +19,14 @@ from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import jobs
-from bot.delivery import OutboxSender, create_sender
+from bot.delivery import OutboxSender
+from bot.health import HealthServer, Probes, create_probes, database_check
+from bot.leadership import Leadership
+from bot.logging_setup import UpdateLogContext
+from bot.metrics import BotApiMetrics, Metrics, UpdateMetrics
 from bot.middlewares import DatabaseMiddleware, UserLocaleMiddleware
-from bot.scheduler import (
-    ApschedulerEventJobs,
-    create_scheduler,
-    schedule_digest,
-    schedule_housekeeping,
-)
+from bot.roles import clock_leadership, sender_leadership
+from bot.scheduler import ApschedulerEventJobs, create_scheduler
 from core.city import CityData, CityDataError, load_city
 from core.command_menus import publish_command_menus, publish_staff_menu
 from core.config import ConfigError, Settings
@@ -77,12 +78,16 @@ def create_dispatcher(
     city: CityData,
     i18n: I18n | None = None,
     scheduler: BaseScheduler | None = None,
+    metrics: Metrics | None = None,
 ) -> Dispatcher:
     """`scheduler` is where handlers put jobs; without one, a scheduler on the job store
-    is started paused with polling (it stores jobs for the process that runs them)."""
+    is started paused with polling (it stores jobs for the process that runs them).
+    `metrics` and the readiness `probes` are in the workflow data for the health routes."""
     i18n = i18n or create_i18n(settings.default_locale)
     storage, isolation = create_fsm_storage(settings, sessionmaker)
     scheduler = scheduler or create_scheduler(settings)
+    metrics = metrics or Metrics(sessionmaker)
+    probes = create_probes(sessionmaker, storage, takes_updates=True)
     dispatcher = Dispatcher(
         storage=storage,
         events_isolation=isolation,
@@ -92,10 +97,16 @@ def create_dispatcher(
         city=city,
         scheduler=scheduler,
         event_jobs=ApschedulerEventJobs(scheduler),
+        metrics=metrics,
+        probes=probes,
     )
+    dispatcher.update.outer_middleware(UpdateLogContext())
+    dispatcher.update.outer_middleware(UpdateMetrics(metrics, probes.heard_from_telegram))
     dispatcher.update.outer_middleware(DatabaseMiddleware(sessionmaker, settings.default_locale))
     dispatcher.update.outer_middleware(UserLocaleMiddleware(i18n))
     dispatcher.include_router(build_router())
+    dispatcher.shutdown.register(_not_ready)
+    dispatcher.startup.register(_observe_bot)
     dispatcher.startup.register(_on_startup)
     dispatcher.startup.register(_open_job_store)
     dispatcher.shutdown.register(_close_job_store)
@@ -104,17 +115,31 @@ def create_dispatcher(
     return dispatcher
 
 
+async def _not_ready(probes: Probes) -> None:
+    probes.shut_down()
+
+
+async def _observe_bot(bot: Bot, metrics: Metrics, probes: Probes) -> None:
+    """Count this bot's Bot API calls (once per bot, however often it starts)."""
+    if not any(isinstance(m, BotApiMetrics) for m in bot.session.middleware):
+        bot.session.middleware(BotApiMetrics(metrics, probes.heard_from_telegram))
+
+
 async def _start_sender(
     bot: Bot,
     dispatcher: Dispatcher,
     i18n: I18n,
     settings: Settings,
     sessionmaker: async_sessionmaker[AsyncSession],
+    metrics: Metrics,
 ) -> None:
-    """The one outbox sender runs with polling; handlers get it as `sender` to wake it."""
-    sender = create_sender(settings, bot=bot, sessionmaker=sessionmaker, i18n=i18n)
-    dispatcher["sender"] = sender
-    sender.start()
+    """The one outbox sender runs with polling, in the process holding its lock; handlers
+    get it as `sender` to wake it."""
+    leadership = sender_leadership(
+        settings, dispatcher, bot=bot, i18n=i18n, sessionmaker=sessionmaker, metrics=metrics
+    )
+    dispatcher["sender_leadership"] = leadership
+    await leadership.start()
 
 
 class SenderWaker:
@@ -131,9 +156,9 @@ class SenderWaker:
 
 
 async def _stop_sender(dispatcher: Dispatcher) -> None:
-    sender: OutboxSender | None = dispatcher.workflow_data.pop("sender", None)
-    if sender is not None:
-        await sender.stop()
+    leadership: Leadership | None = dispatcher.workflow_data.pop("sender_leadership", None)
+    if leadership is not None:
+        await leadership.stop()
 
 
 async def _open_job_store(scheduler: BaseScheduler) -> None:
@@ -201,11 +226,28 @@ async def prepare_database(settings: Settings, city: CityData) -> AsyncEngine:
     return engine
 
 
-def start_clock(scheduler: BaseScheduler) -> None:
-    """Put the recurring jobs in place and run every job from here."""
-    schedule_housekeeping(scheduler)
-    schedule_digest(scheduler)
-    scheduler.start()
+async def run_operations(
+    stack: contextlib.AsyncExitStack,
+    settings: Settings,
+    *,
+    probes: Probes,
+    metrics: Metrics,
+    scheduler: BaseScheduler | None,
+) -> Leadership | None:
+    """The health server (if HEALTH_PORT is set) and, given a scheduler, the clock's role;
+    both end with `stack`, the clock first. Returns the clock's leadership."""
+    if settings.health_port is not None:
+        health = HealthServer(probes, metrics, settings.health_host, settings.health_port)
+        await health.start()
+        stack.push_async_callback(health.stop)
+    stack.callback(probes.shut_down)
+    if scheduler is None:
+        return None
+    metrics.watch_scheduler(scheduler)
+    clock = clock_leadership(settings, scheduler, metrics)
+    stack.push_async_callback(clock.stop)
+    await clock.start()
+    return clock
 
 
 async def run_clock(settings: Settings) -> None:
@@ -215,22 +257,27 @@ async def run_clock(settings: Settings) -> None:
     city = load_city_data(settings)
     bot = create_bot(settings)
     engine = await prepare_database(settings, city)
+    sessionmaker = create_sessionmaker(engine)
     scheduler = create_scheduler(settings)
     try:
         jobs.bind(
             jobs.JobContext(
-                sessionmaker=create_sessionmaker(engine),
+                sessionmaker=sessionmaker,
                 bot=bot,
                 i18n=create_i18n(settings.default_locale),
                 settings=settings,
                 city=city,
             )
         )
-        start_clock(scheduler)
-        logger.info("the clock runs the scheduled jobs")
-        while True:
-            await asyncio.sleep(CLOCK_RESCAN_SECONDS)
-            scheduler.wakeup()  # look again for jobs another process added
+        async with contextlib.AsyncExitStack() as stack:
+            probes = Probes(database=database_check(sessionmaker))
+            clock = await run_operations(
+                stack, settings, probes=probes, metrics=Metrics(sessionmaker), scheduler=scheduler
+            )
+            while True:
+                await asyncio.sleep(CLOCK_RESCAN_SECONDS)
+                if clock is not None and clock.held:
+                    scheduler.wakeup()  # look again for jobs another process added
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)
@@ -245,9 +292,10 @@ async def run_polling(settings: Settings) -> None:
     engine = await prepare_database(settings, city)
     sessionmaker = create_sessionmaker(engine)
     scheduler = create_scheduler(settings)
+    metrics = Metrics(sessionmaker)
     try:
         dispatcher = create_dispatcher(
-            settings, sessionmaker=sessionmaker, city=city, scheduler=scheduler
+            settings, sessionmaker=sessionmaker, city=city, scheduler=scheduler, metrics=metrics
         )
         jobs.bind(
             jobs.JobContext(
@@ -259,10 +307,16 @@ async def run_polling(settings: Settings) -> None:
                 waker=SenderWaker(dispatcher),
             )
         )
-        if settings.run_scheduler:
-            start_clock(scheduler)
-        await bot.delete_webhook(drop_pending_updates=False)
-        await dispatcher.start_polling(bot, **polling_options(settings, dispatcher))
+        async with contextlib.AsyncExitStack() as stack:
+            await run_operations(
+                stack,
+                settings,
+                probes=dispatcher["probes"],
+                metrics=metrics,
+                scheduler=scheduler if settings.run_scheduler else None,
+            )
+            await bot.delete_webhook(drop_pending_updates=False)
+            await dispatcher.start_polling(bot, **polling_options(settings, dispatcher))
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)
