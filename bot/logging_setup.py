@@ -9,7 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from typing import IO, Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
@@ -94,14 +94,21 @@ class UpdateLogContext(BaseMiddleware):
         return await handler(event, data)
 
 
-def setup_logging(level: str, secrets: list[str], log_format: str = "text") -> None:
+def log_handler(
+    secrets: list[str], log_format: str = "text", stream: IO[str] | None = None
+) -> logging.Handler:
+    """A handler writing `log_format` lines (text or json) with every secret redacted."""
     redactor = RedactSecrets(secrets)
     inner = JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(_Redacted(inner, redactor))
     handler.addFilter(redactor)
+    return handler
+
+
+def setup_logging(level: str, secrets: list[str], log_format: str = "text") -> None:
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [log_handler(secrets, log_format)]
     root.setLevel(level)
     for noisy in ("aiosqlite", "sqlalchemy", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

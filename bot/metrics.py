@@ -61,7 +61,8 @@ class Metrics:
     ) -> None:
         self.registry = CollectorRegistry()
         self._sessionmaker = sessionmaker
-        self._max_age = max_age
+        # Seconds the database gauges are kept between scrapes.
+        self.max_age = max_age
         self._counted_at: float | None = None
         self._define_traffic(self.registry)
         self._define_work(self.registry)
@@ -176,7 +177,7 @@ class Metrics:
     async def _count_database(self) -> None:
         now = time.monotonic()
         if self._sessionmaker is None or (
-            self._counted_at is not None and now - self._counted_at < self._max_age
+            self._counted_at is not None and now - self._counted_at < self.max_age
         ):
             return
         self._counted_at = now
