@@ -79,6 +79,7 @@ def create_dispatcher(
     i18n: I18n | None = None,
     scheduler: BaseScheduler | None = None,
     metrics: Metrics | None = None,
+    probes: Probes | None = None,
 ) -> Dispatcher:
     """`scheduler` is where handlers put jobs; without one, a scheduler on the job store
     is started paused with polling (it stores jobs for the process that runs them).
@@ -87,7 +88,7 @@ def create_dispatcher(
     storage, isolation = create_fsm_storage(settings, sessionmaker)
     scheduler = scheduler or create_scheduler(settings)
     metrics = metrics or Metrics(sessionmaker)
-    probes = create_probes(sessionmaker, storage, takes_updates=True)
+    probes = probes or create_probes(sessionmaker, storage, takes_updates=True)
     dispatcher = Dispatcher(
         storage=storage,
         events_isolation=isolation,
