@@ -245,6 +245,8 @@ async def run_operations(
     if scheduler is None:
         return None
     metrics.watch_scheduler(scheduler)
+    if not scheduler.running:
+        scheduler.start(paused=True)  # a job store until this process runs the clock
     clock = clock_leadership(settings, scheduler, metrics)
     stack.push_async_callback(clock.stop)
     await clock.start()

@@ -34,6 +34,7 @@ from storage.leadership import (
     holds_advisory_lock,
     lock_key,
     open_lock_connection,
+    release_advisory_lock,
     try_advisory_lock,
 )
 
@@ -107,7 +108,13 @@ class PostgresRoleLock:
             return False
 
     async def release(self) -> None:
-        """Closing the connection ends its session, and the session's locks with it."""
+        """Unlock at once, so a successor need not wait for the session to end; closing the
+        connection would free the lock as well."""
+        if self._held and self._connection is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(
+                    release_advisory_lock(self._connection, self._key), LOCK_TIMEOUT
+                )
         await self._close()
         if self._engine is not None:
             await self._engine.dispose()

@@ -54,11 +54,12 @@ def sender_leadership(
 
 def clock_leadership(settings: Settings, scheduler: BaseScheduler, metrics: Metrics) -> Leadership:
     """The scheduler runs jobs while this process holds the clock's lock; otherwise it is
-    paused and only stores the jobs this process adds."""
+    paused and only stores the jobs this process adds. Start the scheduler paused first;
+    once it is shut down, taking the lock does not start it again."""
 
     async def start() -> None:
         if not scheduler.running:
-            scheduler.start(paused=True)
+            return
         schedule_housekeeping(scheduler)
         schedule_digest(scheduler)
         scheduler.resume()

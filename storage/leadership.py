@@ -46,6 +46,11 @@ async def try_advisory_lock(connection: AsyncConnection, key: int) -> bool:
     return bool(result.scalar_one())
 
 
+async def release_advisory_lock(connection: AsyncConnection, key: int) -> None:
+    """Let the lock go now (closing the connection frees it too, but a moment later)."""
+    await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+
+
 async def holds_advisory_lock(connection: AsyncConnection, key: int) -> bool:
     """Whether this connection still works and its session holds the lock."""
     result = await connection.execute(

@@ -3,6 +3,7 @@ Telegram and shutting down; the metrics parse as Prometheus' format and move wit
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 from collections.abc import AsyncIterator
@@ -268,3 +269,46 @@ def test_job_ids_become_families_without_numbers() -> None:
     assert job_family("event:7:publish") == "event:publish"
     assert job_family("digest:weekly") == "digest:weekly"
     assert job_family("housekeeping:stale-drafts") == "housekeeping:stale-drafts"
+
+
+async def test_job_runs_errors_and_misfires_are_counted() -> None:
+    from datetime import UTC, datetime
+
+    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    metrics = Metrics()
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    metrics.watch_scheduler(scheduler)
+    finished = asyncio.Event()
+    seen: list[str] = []
+
+    def note(event: Any) -> None:
+        seen.append(event.job_id)
+        if len(seen) == 3:
+            finished.set()
+
+    scheduler.add_listener(note, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+
+    async def works() -> None:
+        return None
+
+    async def fails() -> None:
+        raise ValueError("no")
+
+    now = datetime.now(UTC)
+    scheduler.add_job(works, "date", run_date=now, id="event:42:publish")
+    scheduler.add_job(fails, "date", run_date=now, id="event:43:remind:1h")
+    missed = now - timedelta(hours=1)
+    scheduler.add_job(works, "date", run_date=missed, id="digest:weekly", misfire_grace_time=1)
+    scheduler.start()
+    try:
+        await asyncio.wait_for(finished.wait(), 10)
+    finally:
+        scheduler.shutdown(wait=False)
+    samples = metrics_now(metrics)
+    runs = "tillsammans_job_runs_total"
+    assert value(samples, runs, job="event:publish", outcome="ok") == 1
+    assert value(samples, runs, job="event:remind:1h", outcome="error") == 1
+    assert value(samples, "tillsammans_job_misfires_total", job="digest:weekly") == 1
+    assert value(samples, "tillsammans_errors_total", component="job", exception="ValueError") == 1
