@@ -20,6 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.metrics import Metrics
+from core.config import ConfigError
 from storage import operations
 
 logger = logging.getLogger(__name__)
@@ -161,7 +162,14 @@ class HealthServer:
     async def start(self) -> None:
         runner = web.AppRunner(self._app, access_log=None, handle_signals=False)
         await runner.setup()
-        await web.TCPSite(runner, self._host, self._port).start()
+        try:
+            await web.TCPSite(runner, self._host, self._port).start()
+        except OSError as error:
+            await runner.cleanup()
+            raise ConfigError(
+                f"HEALTH_PORT {self._port} on {self._host} cannot be used ({error.strerror}): "
+                "set HEALTH_PORT to a free port, or set it empty to turn the server off."
+            ) from None
         self._runner = runner
         logger.info("health and metrics on http://%s:%s", self._host, self._port)
 

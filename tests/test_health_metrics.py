@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+import aiohttp
 import psycopg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -312,3 +313,30 @@ async def test_job_runs_errors_and_misfires_are_counted() -> None:
     assert value(samples, runs, job="event:remind:1h", outcome="error") == 1
     assert value(samples, "tillsammans_job_misfires_total", job="digest:weekly") == 1
     assert value(samples, "tillsammans_errors_total", component="job", exception="ValueError") == 1
+
+
+async def test_a_health_port_in_use_is_a_configuration_error() -> None:
+    from bot.health import HealthServer
+    from core.config import ConfigError
+
+    async def fine() -> None:
+        return None
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        server = HealthServer(Probes(database=fine), None, "127.0.0.1", port)
+        with pytest.raises(ConfigError, match=f"HEALTH_PORT {port} on 127.0.0.1 cannot be used"):
+            await server.start()
+    port = closed_port()
+    free = HealthServer(Probes(database=fine), Metrics(), "127.0.0.1", port)
+    await free.start()
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{port}/readyz") as response:
+                assert response.status == 200
+            async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
+                assert "tillsammans_leader" in await response.text()
+    finally:
+        await free.stop()
