@@ -14,6 +14,8 @@ import aiohttp
 import psycopg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from hypothesis import given
+from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 from psycopg import sql
 from sqlalchemy.engine import make_url
@@ -263,6 +265,22 @@ async def test_redis_is_checked_when_configured(
     finally:
         await runner.stop()
     assert state.checks["redis"] == "ok"
+
+
+@given(
+    parts=st.lists(
+        st.one_of(
+            st.integers(0, 10**9).map(str), st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True)
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_a_job_family_never_holds_a_number_and_keeps_the_words(parts: list[str]) -> None:
+    family = job_family(":".join(parts))
+    words = [part for part in parts if not part.isdigit()]
+    assert family == (":".join(words) or "unknown")
+    assert not any(part.isdigit() for part in family.split(":"))
 
 
 def test_job_ids_become_families_without_numbers() -> None:
