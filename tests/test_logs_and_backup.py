@@ -8,6 +8,7 @@ import json
 import logging
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -146,6 +147,19 @@ def test_a_folder_gets_a_dated_file() -> None:
     assert backup_target(Path("/tmp/x.db"), moment) == Path("/tmp/x.db")
 
 
+@pytest.fixture
+def keep_logging() -> Iterator[None]:
+    """main() sets up logging on the captured stderr; the next tests get pytest's back."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        yield
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+
+
+@pytest.mark.usefixtures("keep_logging")
 def test_the_backup_command(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
