@@ -20,7 +20,11 @@ from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import jobs
-from bot.delivery import OutboxSender, create_sender
+from bot.delivery import OutboxSender
+from bot.health import HealthServer, Probes, create_probes, database_check
+from bot.leadership import Leadership
+from bot.logging_setup import UpdateLogContext
+from bot.metrics import BotApiMetrics, Metrics, UpdateMetrics
 from bot.middlewares import DatabaseMiddleware, UserLocaleMiddleware
 from bot.redelivery import (
     DatabaseLedger,
@@ -29,6 +33,7 @@ from bot.redelivery import (
     RedisLedger,
     UpdateLedger,
 )
+from bot.roles import clock_leadership, sender_leadership
 from bot.scheduler import (
     ApschedulerEventJobs,
     create_scheduler,
@@ -106,12 +111,20 @@ def create_dispatcher(
     city: CityData,
     i18n: I18n | None = None,
     scheduler: BaseScheduler | None = None,
+    metrics: Metrics | None = None,
+    probes: Probes | None = None,
+    polling: bool = True,
 ) -> Dispatcher:
     """`scheduler` is where handlers put jobs; without one, a scheduler on the job store
-    is started paused with polling (it stores jobs for the process that runs them)."""
+    is started paused with polling (it stores jobs for the process that runs them).
+    `metrics` and the readiness `probes` are in the workflow data for the health routes;
+    a polling process is ready only while getUpdates keeps answering (a webhook's updates
+    may be rare, so there readiness does not wait for them)."""
     i18n = i18n or create_i18n(settings.default_locale)
     storage, isolation = create_fsm_storage(settings, sessionmaker)
     scheduler = scheduler or create_scheduler(settings)
+    metrics = metrics or Metrics(sessionmaker)
+    probes = probes or create_probes(sessionmaker, storage, takes_updates=polling)
     dispatcher = Dispatcher(
         storage=storage,
         events_isolation=isolation,
@@ -123,13 +136,19 @@ def create_dispatcher(
         event_jobs=ApschedulerEventJobs(scheduler),
         grace=Grace(settings.shutdown_grace_seconds),
         running_jobs=RunningJobs.watch(scheduler),
+        metrics=metrics,
+        probes=probes,
     )
+    dispatcher.update.outer_middleware(UpdateLogContext())
+    dispatcher.update.outer_middleware(UpdateMetrics(metrics, probes.heard_from_telegram))
     dispatcher.update.outer_middleware(
         HandleOnce(create_update_ledger(settings, sessionmaker, storage))
     )
     dispatcher.update.outer_middleware(DatabaseMiddleware(sessionmaker, settings.default_locale))
     dispatcher.update.outer_middleware(UserLocaleMiddleware(i18n))
     dispatcher.include_router(build_router())
+    dispatcher.shutdown.register(_not_ready)
+    dispatcher.startup.register(_observe_bot)
     dispatcher.startup.register(_on_startup)
     dispatcher.startup.register(_open_job_store)
     dispatcher.shutdown.register(_finish_in_flight)
@@ -140,17 +159,31 @@ def create_dispatcher(
     return dispatcher
 
 
+async def _not_ready(probes: Probes) -> None:
+    probes.shut_down()
+
+
+async def _observe_bot(bot: Bot, metrics: Metrics, probes: Probes) -> None:
+    """Count this bot's Bot API calls (once per bot, however often it starts)."""
+    if not any(isinstance(m, BotApiMetrics) for m in bot.session.middleware):
+        bot.session.middleware(BotApiMetrics(metrics, probes.heard_from_telegram))
+
+
 async def _start_sender(
     bot: Bot,
     dispatcher: Dispatcher,
     i18n: I18n,
     settings: Settings,
     sessionmaker: async_sessionmaker[AsyncSession],
+    metrics: Metrics,
 ) -> None:
-    """The one outbox sender runs with polling; handlers get it as `sender` to wake it."""
-    sender = create_sender(settings, bot=bot, sessionmaker=sessionmaker, i18n=i18n)
-    dispatcher["sender"] = sender
-    sender.start()
+    """The one outbox sender runs with polling, in the process holding its lock; handlers
+    get it as `sender` to wake it."""
+    leadership = sender_leadership(
+        settings, dispatcher, bot=bot, i18n=i18n, sessionmaker=sessionmaker, metrics=metrics
+    )
+    dispatcher["sender_leadership"] = leadership
+    await leadership.start()
 
 
 class SenderWaker:
@@ -182,9 +215,9 @@ async def _announce_privacy_notice(
 
 
 async def _stop_sender(dispatcher: Dispatcher) -> None:
-    sender: OutboxSender | None = dispatcher.workflow_data.pop("sender", None)
-    if sender is not None:
-        await sender.stop()
+    leadership: Leadership | None = dispatcher.workflow_data.pop("sender_leadership", None)
+    if leadership is not None:
+        await leadership.stop()
 
 
 async def _finish_in_flight(
@@ -267,6 +300,32 @@ def start_clock(scheduler: BaseScheduler) -> None:
     remove_retired_jobs(scheduler)
 
 
+async def run_operations(
+    stack: contextlib.AsyncExitStack,
+    settings: Settings,
+    *,
+    probes: Probes,
+    metrics: Metrics,
+    scheduler: BaseScheduler | None,
+) -> Leadership | None:
+    """The health server (if HEALTH_PORT is set) and, given a scheduler, the clock's role;
+    both end with `stack`, the clock first. Returns the clock's leadership."""
+    if settings.health_port is not None:
+        health = HealthServer(probes, metrics, settings.health_host, settings.health_port)
+        await health.start()
+        stack.push_async_callback(health.stop)
+    stack.callback(probes.shut_down)
+    if scheduler is None:
+        return None
+    metrics.watch_scheduler(scheduler)
+    if not scheduler.running:
+        scheduler.start(paused=True)  # a job store until this process runs the clock
+    clock = clock_leadership(settings, scheduler, metrics)
+    stack.push_async_callback(clock.stop)
+    await clock.start()
+    return clock
+
+
 async def run_clock(settings: Settings) -> None:
     """`python -m bot clock`: run the scheduled jobs without polling, until SIGTERM or
     SIGINT, then let the jobs running finish. The worker then runs with RUN_SCHEDULER=false;
@@ -275,6 +334,7 @@ async def run_clock(settings: Settings) -> None:
     city = load_city_data(settings)
     bot = create_bot(settings)
     engine = await prepare_database(settings, city)
+    sessionmaker = create_sessionmaker(engine)
     scheduler = create_scheduler(settings)
     running_jobs = RunningJobs.watch(scheduler)
     stop = asyncio.Event()
@@ -282,22 +342,26 @@ async def run_clock(settings: Settings) -> None:
     try:
         jobs.bind(
             jobs.JobContext(
-                sessionmaker=create_sessionmaker(engine),
+                sessionmaker=sessionmaker,
                 bot=bot,
                 i18n=create_i18n(settings.default_locale),
                 settings=settings,
                 city=city,
             )
         )
-        start_clock(scheduler)
-        logger.info("the clock runs the scheduled jobs")
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), CLOCK_RESCAN_SECONDS)
-            if stop.is_set():
-                break
-            scheduler.wakeup()  # look again for jobs another process added
-        await running_jobs.finish(scheduler, Grace(settings.shutdown_grace_seconds))
+        async with contextlib.AsyncExitStack() as stack:
+            probes = Probes(database=database_check(sessionmaker))
+            clock = await run_operations(
+                stack, settings, probes=probes, metrics=Metrics(sessionmaker), scheduler=scheduler
+            )
+            while True:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), CLOCK_RESCAN_SECONDS)
+                if stop.is_set():
+                    break
+                if clock is not None and clock.held:
+                    scheduler.wakeup()  # look again for jobs another process added
+            await running_jobs.finish(scheduler, Grace(settings.shutdown_grace_seconds))
     finally:
         restore_signals()
         if scheduler.running:
@@ -313,9 +377,10 @@ async def run_polling(settings: Settings) -> None:
     engine = await prepare_database(settings, city)
     sessionmaker = create_sessionmaker(engine)
     scheduler = create_scheduler(settings)
+    metrics = Metrics(sessionmaker)
     try:
         dispatcher = create_dispatcher(
-            settings, sessionmaker=sessionmaker, city=city, scheduler=scheduler
+            settings, sessionmaker=sessionmaker, city=city, scheduler=scheduler, metrics=metrics
         )
         jobs.bind(
             jobs.JobContext(
@@ -327,15 +392,21 @@ async def run_polling(settings: Settings) -> None:
                 waker=SenderWaker(dispatcher),
             )
         )
-        if settings.run_scheduler:
-            start_clock(scheduler)
-        await bot.delete_webhook(drop_pending_updates=False)
-        # On a stop, aiogram drops the update of a fetched batch that waits for a free slot
-        # without awaiting it; it was not taken, and the next poll fetches it again.
-        warnings.filterwarnings(
-            "ignore", message="coroutine 'Dispatcher._process_update' was never awaited"
-        )
-        await dispatcher.start_polling(bot, **polling_options(settings, dispatcher))
+        async with contextlib.AsyncExitStack() as stack:
+            await run_operations(
+                stack,
+                settings,
+                probes=dispatcher["probes"],
+                metrics=metrics,
+                scheduler=scheduler if settings.run_scheduler else None,
+            )
+            await bot.delete_webhook(drop_pending_updates=False)
+            # On a stop, aiogram drops the update of a fetched batch that waits for a free
+            # slot without awaiting it; it was not taken, and the next poll fetches it again.
+            warnings.filterwarnings(
+                "ignore", message="coroutine 'Dispatcher._process_update' was never awaited"
+            )
+            await dispatcher.start_polling(bot, **polling_options(settings, dispatcher))
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)

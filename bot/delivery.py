@@ -16,9 +16,10 @@ Jobs and broadcasts never send in a loop; they queue one outbox row per recipien
   that message edited every few seconds and a final report when none of its messages is
   queued any more.
 
-Only one sender runs per database: it runs inside the process that polls (bot/app.py starts
-it with the Dispatcher and puts it in the workflow data as `sender`). Rows are claimed in
-its memory, not locked in the database, so a second sender would send them twice.
+Only one sender runs per database: it runs inside a process that takes updates, and only
+while that process holds the sender's lock (bot/leadership.py, bot/roles.py), which puts it
+in the Dispatcher's workflow data as `sender`. Rows are claimed in its memory, not locked in
+the database, so a second sender would send them twice; the lock keeps there from being one.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import asyncio
 import contextlib
 import heapq
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -79,8 +81,10 @@ class OutboxSender:
         options: DeliveryOptions | None = None,
         clock: Clock | None = None,
         default_locale: str = "sv",
+        observer: Callable[[str], None] | None = None,
     ) -> None:
         self.bot = bot
+        self._observer = observer
         self.options = options or DeliveryOptions()
         self._sessionmaker = sessionmaker
         self._i18n = i18n
@@ -285,6 +289,8 @@ class OutboxSender:
             result = await self._attempt(message, attempted_at)
         finally:
             self._slots.release()
+        if self._observer is not None:
+            self._observer(result.outcome)
         self._state.outcomes.append(result)
         asyncio.get_running_loop().call_soon(self._schedule_record)
 
@@ -413,9 +419,10 @@ def create_sender(
     sessionmaker: async_sessionmaker[AsyncSession],
     i18n: I18n,
     clock: Clock | None = None,
+    observer: Callable[[str], None] | None = None,
     **overrides: Any,
 ) -> OutboxSender:
-    """The sender with the configured rates."""
+    """The sender with the configured rates; `observer` hears each attempt's outcome."""
     return OutboxSender(
         bot,
         sessionmaker,
@@ -423,6 +430,7 @@ def create_sender(
         options=DeliveryOptions.from_settings(settings, **overrides),
         clock=clock,
         default_locale=settings.default_locale,
+        observer=observer,
     )
 
 

@@ -7,6 +7,7 @@ stopped or failed process did not finish; redelivered updates are handled once
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import logging
 import traceback
@@ -28,8 +29,10 @@ from bot.app import (
     create_dispatcher,
     load_city_data,
     prepare_database,
-    start_clock,
+    run_operations,
 )
+from bot.health import Probes, add_health_routes
+from bot.metrics import Metrics
 from bot.redelivery import HANDLING_BOUND_SECONDS
 from bot.scheduler import create_scheduler
 from bot.shutdown import Grace, finish_tasks, on_stop_signal
@@ -129,10 +132,20 @@ def listen_host(webhook_url: str) -> str:
     return "127.0.0.1" if loopback else "0.0.0.0"  # noqa: S104 - the proxy reaches us
 
 
-async def start_server(handler: WebhookHandler, *, webhook_url: str, port: int) -> web.AppRunner:
-    """The aiohttp server on PORT at WEBHOOK_URL's path (AppRunner: no banner printed)."""
+async def start_server(
+    handler: WebhookHandler,
+    *,
+    webhook_url: str,
+    port: int,
+    probes: Probes | None = None,
+    metrics: Metrics | None = None,
+) -> web.AppRunner:
+    """The aiohttp server on PORT at WEBHOOK_URL's path (AppRunner: no banner printed),
+    with /healthz, /readyz and /metrics beside it when given the probes."""
     app = web.Application()
     handler.register(app, path=urlsplit(webhook_url).path or "/")
+    if probes is not None:
+        add_health_routes(app, probes, metrics)
     runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=5)
     await runner.setup()
     await web.TCPSite(runner, listen_host(webhook_url), port).start()
@@ -171,7 +184,7 @@ async def run_webhook(settings: Settings) -> None:
     sessionmaker = create_sessionmaker(engine)
     scheduler = create_scheduler(settings)
     dispatcher = create_dispatcher(
-        settings, sessionmaker=sessionmaker, city=city, scheduler=scheduler
+        settings, sessionmaker=sessionmaker, city=city, scheduler=scheduler, polling=False
     )
     jobs.bind(
         jobs.JobContext(
@@ -191,17 +204,32 @@ async def run_webhook(settings: Settings) -> None:
     runner: web.AppRunner | None = None
     started = False
     try:
-        await dispatcher.emit_startup(**lifecycle_data(bot, dispatcher))
-        started = True
-        if settings.run_scheduler:
-            start_clock(scheduler)
-        runner = await start_server(handler, webhook_url=webhook_url, port=settings.port)
-        await register_webhook(bot, dispatcher, settings, webhook_url=webhook_url, secret=secret)
-        logger.info("taking updates at the webhook, port %s", settings.port)
-        await stop.wait()
-        grace: Grace = dispatcher["grace"]
-        grace.begin()
-        await handler.drain(grace)
+        async with contextlib.AsyncExitStack() as operations:
+            await dispatcher.emit_startup(**lifecycle_data(bot, dispatcher))
+            started = True
+            await run_operations(
+                operations,
+                settings,
+                probes=dispatcher["probes"],
+                metrics=dispatcher["metrics"],
+                scheduler=scheduler if settings.run_scheduler else None,
+            )
+            runner = await start_server(
+                handler,
+                webhook_url=webhook_url,
+                port=settings.port,
+                probes=dispatcher["probes"],
+                metrics=dispatcher["metrics"],
+            )
+            await register_webhook(
+                bot, dispatcher, settings, webhook_url=webhook_url, secret=secret
+            )
+            logger.info("taking updates at the webhook, port %s", settings.port)
+            await stop.wait()
+            dispatcher["probes"].shut_down()
+            grace: Grace = dispatcher["grace"]
+            grace.begin()
+            await handler.drain(grace)
     finally:
         restore_signals()
         if runner is not None:

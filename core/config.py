@@ -56,9 +56,16 @@ _HOW_TO_FIX: dict[str, str] = {
     "PORT": "set PORT to the port the web server listens on, a whole number from 1 to 65535",
     "SHUTDOWN_GRACE_SECONDS": "set SHUTDOWN_GRACE_SECONDS to the seconds work in flight may "
     "take to finish on a stop, a number from 1 to 600",
+    "LOG_FORMAT": "set LOG_FORMAT to text or json",
+    "HEALTH_HOST": "set HEALTH_HOST to the address the health and metrics server listens on, "
+    "like 127.0.0.1 or 0.0.0.0",
+    "HEALTH_PORT": "set HEALTH_PORT to a port number from 1 to 65535, or set it empty to "
+    "turn the health and metrics server off",
 }
 # What Telegram accepts as a webhook's secret_token.
 _SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+LOG_FORMATS: tuple[str, ...] = ("text", "json")
+DEFAULT_HEALTH_PORT = 8082
 
 
 class ConfigError(Exception):
@@ -80,6 +87,8 @@ class Settings(BaseSettings):
     default_locale: str = "sv"
     timezone: str = "Europe/Stockholm"
     log_level: str = "INFO"
+    # One JSON object per line for a log pipeline, or the plain text lines (the default).
+    log_format: str = "text"
     city_data_file: Path = DEFAULT_CITY_FILE
     max_concurrent_updates: int = Field(default=16, ge=1, le=256)
     # A channel or group where published events are also posted (in DEFAULT_LOCALE).
@@ -107,6 +116,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=1, le=65535)
     # On SIGTERM: how long updates, jobs and sends in flight may take to finish.
     shutdown_grace_seconds: float = Field(default=25, ge=1, le=600)
+    # /healthz, /readyz and /metrics (bot/health.py) in every mode; None turns them off.
+    health_host: str = "127.0.0.1"
+    health_port: int | None = Field(default=DEFAULT_HEALTH_PORT, ge=1, le=65535)
 
     @field_validator("bot_token")
     @classmethod
@@ -125,6 +137,7 @@ class Settings(BaseSettings):
         "announcement_chat_id",
         "webhook_url",
         "webhook_secret",
+        "health_port",
         mode="before",
     )
     @classmethod
@@ -203,6 +216,22 @@ class Settings(BaseSettings):
         value = value.strip().upper()
         if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("unknown log level")
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_log_format(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in LOG_FORMATS:
+            raise ValueError("unknown log format")
+        return value
+
+    @field_validator("health_host")
+    @classmethod
+    def _health_host_given(cls, value: str) -> str:
+        value = value.strip()
+        if not value or any(char.isspace() for char in value):
+            raise ValueError("not a host")
         return value
 
     @field_validator("city_data_file")

@@ -6,10 +6,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Processes starting together (two web instances, a clock) migrate one after the other.
+MIGRATION_LOCK_KEY = 0x7E11_0000_0001
 
 
 def alembic_config(database_url: str | None = None) -> Config:
@@ -24,6 +27,10 @@ async def upgrade_to_head(engine: AsyncEngine) -> None:
     """Bring the database to the newest schema; a no-op when it is already there."""
 
     def _upgrade(connection: Connection) -> None:
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
         config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -134,6 +134,8 @@ def make_settings(emulator: TelegramEmulator, database_url: str, **overrides: ob
         "admin_ids": [],
         "default_locale": "sv",
         "timezone": "Europe/Stockholm",
+        # Tests that want the health server pick a free port for it.
+        "health_port": None,
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

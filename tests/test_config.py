@@ -226,3 +226,40 @@ def test_redaction_filter_hides_the_token() -> None:
     RedactSecrets([TOKEN]).filter(record)
     assert TOKEN not in record.getMessage()
     assert "[redacted]" in record.getMessage()
+
+
+def test_operations_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("LOG_FORMAT", "HEALTH_HOST", "HEALTH_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    settings = settings_from(monkeypatch)
+    assert (settings.log_format, settings.health_host, settings.health_port) == (
+        "text",
+        "127.0.0.1",
+        8082,
+    )
+    settings = settings_from(
+        monkeypatch, LOG_FORMAT="JSON", HEALTH_HOST="0.0.0.0", HEALTH_PORT="9"
+    )
+    assert (settings.log_format, settings.health_host, settings.health_port) == (
+        "json",
+        "0.0.0.0",
+        9,
+    )
+    assert settings_from(monkeypatch, HEALTH_PORT=" ").health_port is None
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "hint"),
+    [
+        ("LOG_FORMAT", "xml", "set LOG_FORMAT to text or json"),
+        ("HEALTH_PORT", "70000", "set HEALTH_PORT to a port number from 1 to 65535"),
+        ("HEALTH_PORT", "http", "set HEALTH_PORT to a port number from 1 to 65535"),
+        ("HEALTH_HOST", "  ", "set HEALTH_HOST to the address"),
+    ],
+)
+def test_operations_settings_say_how_to_fix_them(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, hint: str
+) -> None:
+    with pytest.raises(ConfigError) as error:
+        settings_from(monkeypatch, **{variable: value})
+    assert str(error.value).startswith(f"{variable} is not valid: {hint}")
