@@ -52,6 +52,8 @@ class BotProcess:
             "RUN_SCHEDULER": "false",
             "LOG_LEVEL": "INFO",
             "PORT": str(self.port),
+            # The web server serves the health routes itself; no second server per process.
+            "HEALTH_PORT": "",
             **env,
         }
         self.process: asyncio.subprocess.Process | None = None
@@ -91,7 +93,7 @@ class BotProcess:
     def _ready(self, calls_before: int) -> bool:
         expected = {"run": "getupdates", "web": "setwebhook"}.get(self.command)
         if expected is None:  # the clock says it runs in its log
-            return "the clock runs the scheduled jobs" in self.stderr()
+            return "this process now runs the clock" in self.stderr()
         return any(c.method.lower() == expected for c in self.emulator.calls[calls_before:])
 
     async def _wait_listening(self, timeout: float) -> None:  # noqa: ASYNC109
