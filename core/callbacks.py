@@ -144,7 +144,7 @@ class EventCancelCB(CallbackData, prefix="evc"):
 
 
 class ForgetCB(CallbackData, prefix="fg"):
-    """Yes or no to /forget. `since` is when the person was first seen (whole seconds): a
+    """Yes or no to /forget. `since` is when the person was first seen (microseconds): a
     button of a person already forgotten (a new person since) is refused as stale."""
 
     action: one_of("yes", "no")  # type: ignore[valid-type]

@@ -81,8 +81,8 @@ Page = Annotated[int, BeforeValidator(_strict_int), Field(ge=0, le=MAX_PAGE)]
 Version = Annotated[int, BeforeValidator(_strict_int), Field(ge=0, le=MAX_VERSION)]
 UserId = Annotated[int, BeforeValidator(_strict_int), Field(ge=1, le=MAX_TELEGRAM_ID)]
 """A Telegram user id in button data."""
-Stamp = Annotated[int, BeforeValidator(_strict_int), Field(ge=0, le=2**40)]
-"""A moment in whole seconds since 1970 (e.g. when a record was made)."""
+Stamp = Annotated[int, BeforeValidator(_strict_int), Field(ge=0, le=2**60)]
+"""A moment in microseconds since 1970 (e.g. when a record was made)."""
 Token = Annotated[str, BeforeValidator(_strict_token)]
 """A code, key or step name, or empty."""
 

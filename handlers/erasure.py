@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -34,7 +34,7 @@ from handlers.filters import Staff
 from storage.models import User, utcnow
 
 logger = logging.getLogger(__name__)
-INVALID = "This button is no longer valid."
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class FsmConversations:
@@ -59,10 +59,15 @@ async def _with_courier(
     return await handler(event, data)
 
 
+def _invalid() -> str:
+    return _("This button is no longer valid.")
+
+
 def _since(user: User) -> int:
-    """When the person was first seen, in whole seconds (stored in UTC)."""
+    """When the person was first seen, in microseconds (stored in UTC)."""
     seen = user.first_seen_at
-    return int((seen if seen.tzinfo else seen.replace(tzinfo=UTC)).timestamp())
+    seen = seen if seen.tzinfo else seen.replace(tzinfo=UTC)
+    return (seen - EPOCH) // timedelta(microseconds=1)
 
 
 async def _edit(callback: CallbackQuery, text: str) -> None:
@@ -98,7 +103,9 @@ async def on_forget_yes(
     sender: OutboxWaker | None = None,
 ) -> None:
     await callback.answer()
-    await _edit(callback, "🗑")
+    if isinstance(callback.message, Message):  # one press: the buttons go first
+        with contextlib.suppress(TelegramBadRequest):
+            await callback.message.edit_reply_markup(reply_markup=None)
     erased = await erasure.forget_me(
         session,
         courier,
@@ -116,7 +123,7 @@ async def on_forget_no(callback: CallbackQuery) -> None:
 
 async def on_forget_stale(callback: CallbackQuery) -> None:
     """A button of someone forgotten since (a new person now), or forged."""
-    await callback.answer(_(INVALID))
+    await callback.answer(_invalid())
 
 
 def _current_forget(callback_data: ForgetCB, user: User | None) -> bool:
@@ -138,7 +145,7 @@ async def on_consent_menu(
         session, pitch_id=callback_data.pitch_id, user_id=user.telegram_id, now=utcnow()
     )
     if pitch is None or not isinstance(callback.message, Message):
-        await callback.answer(_(INVALID))
+        await callback.answer(_invalid())
         return
     await callback.answer()
     if callback_data.action == "withdraw":
@@ -188,7 +195,7 @@ async def _consent_answer(
     callback: CallbackQuery, outcome: erasure.PitchOutcome, done: Callable[[str], str]
 ) -> None:
     if outcome.result != "done" or outcome.pitch is None:
-        await callback.answer(_(INVALID))
+        await callback.answer(_invalid())
         return
     await callback.answer()
     await _edit(callback, done(outcome.pitch.reference))
@@ -244,7 +251,6 @@ async def on_erase_person(
     sender: OutboxWaker | None = None,
 ) -> None:
     await callback.answer()
-    await _edit(callback, "🗑")
     try:
         erased = await erasure.erase_person(
             session,
@@ -277,7 +283,7 @@ async def on_erase_pitch(
         await _edit(callback, refusal(refused.reason))
         return
     if outcome.pitch is None:
-        await _edit(callback, _(INVALID))
+        await _edit(callback, _invalid())
     elif outcome.result == "already":
         await _edit(callback, texts.already_erased(outcome.pitch.reference))
     else:
@@ -313,7 +319,7 @@ async def refuse_erase_button(callback: CallbackQuery, session: AsyncSession) ->
 
 
 async def invalid_button(callback: CallbackQuery) -> None:
-    await callback.answer(_(INVALID))
+    await callback.answer(_invalid())
 
 
 def _prefixed(prefix: str) -> Any:
