@@ -87,6 +87,7 @@ def help_text() -> str:
             _("/subscribe – news of meetings; /unsubscribe stops it"),
             _("/language – change the language"),
             _("/privacy – about Malmö Together and your data"),
+            _("/forget – remove everything stored about you"),
             _("/help – this help"),
         )
     )
