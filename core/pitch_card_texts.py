@@ -41,7 +41,9 @@ def card_body(pitch: Pitch, city: CityData, locale: str, settings: Settings) -> 
             ),
             _("Written in: {language}").format(language=texts.language_label(pitch.language)),
             _("From: {who}").format(who=quote(texts.submitter_label(pitch))),
-            _("Contact: {contact}").format(contact=quote(texts.contact_label(pitch))),
+            _("Contact: {contact}").format(
+                contact="–" if pitch.erased_at else quote(texts.contact_label(pitch))
+            ),
             _("Submitted: {when}").format(
                 when=texts.when_label(_aware(pitch.submitted_at), settings.tz, locale)
             ),

@@ -187,7 +187,7 @@ async def forget_pitch_messages(session: AsyncSession, keys: Sequence[tuple[int,
 # --- a person ----------------------------------------------------------------------------------
 
 
-def _fsm_key_names(key: str, user_id: int) -> bool:
+def conversation_of(key: str, user_id: int) -> bool:
     """Whether an FSM key (`fsm:<bot>:<chat>:<user>[:…]`) is one of the person's
     conversations: with them in private, or theirs in a group."""
     parts = key.split(":")
@@ -225,7 +225,7 @@ async def _delete_conversations(session: AsyncSession, user_id: int) -> None:
     found = await session.execute(
         select(FsmRecord.key).where(FsmRecord.key.contains(f":{user_id}:"))  # type: ignore[attr-defined]
     )
-    keys = [key for key in found.scalars() if _fsm_key_names(key, user_id)]
+    keys = [key for key in found.scalars() if conversation_of(key, user_id)]
     if keys:
         await session.execute(delete(FsmRecord).where(FsmRecord.key.in_(keys)))  # type: ignore[attr-defined]
 

@@ -40,6 +40,7 @@ class Everything:
     voice_file_id: str
     control: SentMessage
     event_id: int
+    copies: list[SentMessage]  # in the coordinator's chat: the card's body, the voice, the answer
 
 
 async def send_full_pitch(resident: FakeUser, locale: str) -> tuple[str, SentMessage]:
@@ -97,7 +98,7 @@ async def resident_with_everything(
     await resident.send("/start")
     await resident.next_message()
     reference, _sent = await send_full_pitch(resident, locale)
-    _body, _voice, control = await coordinator.next_messages(3)
+    body, voice, control = await coordinator.next_messages(3)
     await eventually(lambda: recorded(running_bot, control))
 
     await coordinator.press("❓ Ask for more info", control)
@@ -108,7 +109,7 @@ async def resident_with_everything(
     await eventually(lambda: recorded(running_bot, question))
     await resident.send(ANSWER, reply_to=question)
     assert (await resident.next_message()).text == t("✓ Sent. The incubator will answer you here.")
-    await coordinator.next_message()  # the answer, under the card
+    relayed = await coordinator.next_message()  # the answer, under the card
 
     screen = await answer(resident, "/subscribe")
     await resident.press("🥪 " + t("Lärande Lunch (Lunch & Learn)"), message=screen)
@@ -134,16 +135,17 @@ async def resident_with_everything(
             await session.execute(select(Pitch).where(Pitch.reference == reference))
         ).scalar_one()
         assert pitch.contact_email == EMAIL and pitch.submitter_name == NAME
-        voice = pitch.media[0]["file_id"]
+        voice_file_id = pitch.media[0]["file_id"]
     return Everything(
         resident=resident,
         coordinator=coordinator,
         waiting=waiting,
         reference=reference,
         pitch_id=pitch.id,  # type: ignore[arg-type]
-        voice_file_id=voice,
+        voice_file_id=voice_file_id,
         control=control,
         event_id=event.id,  # type: ignore[arg-type]
+        copies=[body, voice, relayed],
     )
 
 

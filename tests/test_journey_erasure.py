@@ -4,7 +4,11 @@ buttons, and staff who lose their role losing access at once."""
 
 from __future__ import annotations
 
+import os
+import uuid
+
 import pytest
+from aiogram.fsm.storage.base import DefaultKeyBuilder, StorageKey
 from sqlalchemy import select
 
 from core.callbacks import ConsentCB, EraseCB, ForgetCB
@@ -312,3 +316,37 @@ async def test_staff_who_lose_their_role_lose_access_at_once(
     assert (await answer(promoted, "/admins")).text == (
         "Sorry, that command is for the programme's coordinators."
     )
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL is not set")
+@pytest.mark.parametrize("bot_overrides", [{"redis_url": REDIS_URL}])
+async def test_forget_clears_the_conversation_kept_in_redis(
+    emulator: TelegramEmulator, running_bot: RunningBot
+) -> None:
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    resident_id = 10**9 + uuid.uuid4().int % 10**9  # Redis is shared: a key of our own
+    resident = await started(emulator, resident_id, "Resident", "en")
+    await resident.send("/pitch")
+    await resident.next_messages(2)
+    await answer(resident, "A title for the draft")
+    builder = DefaultKeyBuilder(with_destiny=True)  # as the bot builds its keys
+    storage = RedisStorage.from_url(REDIS_URL, key_builder=builder)  # type: ignore[arg-type]
+    key = StorageKey(bot_id=running_bot.bot.id, chat_id=resident_id, user_id=resident_id)
+    try:
+        assert await storage.get_state(key) is not None
+        question = await answer(resident, "/forget")
+        await resident.press("🗑 Yes, forget me", message=question)
+        await resident.next_message()
+
+        async def cleared() -> bool:
+            return await storage.get_state(key) is None and await storage.get_data(key) == {}
+
+        await eventually(cleared)
+    finally:
+        await storage.set_state(key, None)
+        await storage.set_data(key, {})
+        await storage.close()

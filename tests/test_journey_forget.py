@@ -58,6 +58,8 @@ async def test_forget_leaves_nothing_of_the_resident(
     control = everything.control
     assert "🔒 Personal data removed at the resident's request." in (control.text or "")
     assert control.button_labels == []
+    # What held the resident's name, contact, voice and words is taken out of the chat.
+    assert all(copy.deleted for copy in everything.copies)
 
     promoted = await everything.waiting.next_message(timeout=10)
     assert (promoted.text or "").startswith("🎉 Good news: a place opened up")
