@@ -12,8 +12,11 @@ from aiogram.fsm.storage.base import DefaultKeyBuilder, StorageKey
 from sqlalchemy import select
 
 from core.callbacks import ConsentCB, EraseCB, ForgetCB
+from core.pitch_notices import deliver_pitch
+from core.pitch_rules import format_reference
 from storage.consents import add_consent, consents_of_pitch
-from storage.models import AuditEntry, Pitch, User
+from storage.models import AuditEntry, Pitch, User, utcnow
+from storage.pitches import next_reference_number
 from tests.card_steps import (
     ADMIN_ID,
     FIRST_COORDINATOR_ID,
@@ -57,6 +60,49 @@ async def with_contact_and_consents(running_bot: RunningBot, pitch: Pitch) -> No
                 given_at=stored.consent_at,
             )
         await session.commit()
+
+
+async def pitch_with_contact(running_bot: RunningBot, resident_id: int, title: str) -> Pitch:
+    """A pitch sent with a phone number and an e-mail, brought to Söder's coordinators."""
+    now = utcnow()
+    async with running_bot.sessionmaker() as session:
+        number = await next_reference_number(session, now.year)
+        pitch = Pitch(
+            reference=format_reference(now.year, number),
+            user_id=resident_id,
+            language="ar",
+            title=title,
+            need="Barnen behöver en plats att göra läxor.",
+            area_code="soder",
+            submitter_name="Samira",
+            contact_phone="+46701112233",
+            contact_email="layla@example.se",
+            incubator_code="soder",
+            consent_at=now,
+            submitted_at=now,
+            updated_at=now,
+        )
+        session.add(pitch)
+        await session.flush()
+        for kind in ("pitch", "contact"):
+            await add_consent(
+                session,
+                user_id=resident_id,
+                pitch_id=pitch.id,  # type: ignore[arg-type]
+                kind=kind,
+                notice_version="2026-12",
+                given_at=now,
+            )
+        await session.commit()
+        await deliver_pitch(
+            running_bot.bot,
+            session,
+            pitch=pitch,
+            city=running_bot.city,
+            i18n=running_bot.dispatcher["i18n"],
+            settings=running_bot.settings,
+        )
+        return pitch
 
 
 async def my_data_in(resident: FakeUser, locale: str, reference: str) -> SentMessage:
@@ -146,9 +192,10 @@ async def test_stopping_contact_by_phone_and_email(
     t = translator("ar")
     _admin, (coordinator,) = await soder_coordinators(emulator, FIRST_COORDINATOR_ID)
     layla = await started(emulator, RESIDENT_ID, "Layla", "ar")
-    pitch = await fresh_pitch(running_bot, layla.id, "Läxhjälp")
-    _body, control = await card_in(coordinator)
-    await with_contact_and_consents(running_bot, pitch)
+    pitch = await pitch_with_contact(running_bot, layla.id, "Läxhjälp")
+    body, control = await card_in(coordinator)
+    assert "phone +46701112233 · e-mail layla@example.se" in (body.text or "")
+    await eventually(lambda: recorded(running_bot, body))
 
     choices = await my_data_in(layla, "ar", pitch.reference)
     question = await press(layla, t("📵 Stop contact by phone and e-mail"), choices)
@@ -164,6 +211,10 @@ async def test_stopping_contact_by_phone_and_email(
         "e-mail; their phone number and e-mail have been removed. Write to them by replying "
         "to the card."
     )
+    # The card in the coordinator's chat no longer shows them.
+    await coordinator.wait_for(lambda: body.edit_count == 1)
+    assert "Contact: In this chat\n" in (body.text or "")
+    assert "+46701112233" not in (body.text or "") and "layla@" not in (body.text or "")
     now = await pitch_now(running_bot, pitch.id)  # type: ignore[arg-type]
     assert (now.contact_phone, now.contact_email) == (None, None)
     assert now.erased_at is None and now.user_id == layla.id and now.submitter_name == "Samira"

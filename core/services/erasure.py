@@ -24,6 +24,7 @@ from aiogram.exceptions import TelegramAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import erasure_texts as texts
+from core import pitch_card_texts as cards
 from core import pitch_notices as notices
 from core.pitch_notices import Courier
 from core.services import attendance
@@ -289,6 +290,7 @@ async def withdraw_contact(
     )
     await session.commit()
     pitch = await data.get_pitch(session, pitch_id, fresh=True) or pitch
+    await _refresh_body(session, courier, pitch)
     await notices.refresh_cards(session, courier, pitch)
     await _tell_coordinators(session, courier, pitch, texts.contact_note, pitch.reference)
     return PitchOutcome("done", pitch)
@@ -338,6 +340,26 @@ async def _after_erasure(
         session, courier, pitch, texts.coordinator_note, pitch.reference, why, erase_text
     )
     return pitch
+
+
+async def _refresh_body(session: AsyncSession, courier: Courier, pitch: Pitch) -> None:
+    """The card's facts (with the contact) shown again as they are now, in every chat."""
+    for record in await erasure_data.first_messages(session, pitch.id):  # type: ignore[arg-type]
+        locale = await notices.chat_locale(session, record.chat_id, courier.settings)
+        body = courier.render(
+            locale, cards.card_body, pitch, courier.city, locale, courier.settings
+        )
+        try:
+            await courier.bot.edit_message_text(
+                body[0], chat_id=record.chat_id, message_id=record.message_id
+            )
+        except TelegramAPIError as error:
+            logger.info(
+                "could not refresh the card of pitch %s in chat %s: %s",
+                pitch.id,
+                record.chat_id,
+                type(error).__name__,
+            )
 
 
 async def _take_back_copies(session: AsyncSession, courier: Courier, pitch: Pitch) -> None:
