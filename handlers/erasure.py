@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -34,7 +33,6 @@ from handlers.filters import Staff
 from storage.models import User, utcnow
 
 logger = logging.getLogger(__name__)
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class FsmConversations:
@@ -63,13 +61,6 @@ def _invalid() -> str:
     return _("This button is no longer valid.")
 
 
-def _since(user: User) -> int:
-    """When the person was first seen, in microseconds (stored in UTC)."""
-    seen = user.first_seen_at
-    seen = seen if seen.tzinfo else seen.replace(tzinfo=UTC)
-    return (seen - EPOCH) // timedelta(microseconds=1)
-
-
 async def _edit(callback: CallbackQuery, text: str) -> None:
     """The question's message says what became of it, without its buttons."""
     if isinstance(callback.message, Message):
@@ -90,7 +81,7 @@ async def cmd_forget(
 ) -> None:
     stored = await erasure.preview_person(session, user_id=user.telegram_id)
     text = texts.forget_question(stored, courier.settings.erase_pitch_text)
-    await message.answer(text, reply_markup=texts.forget_keyboard(_since(user)))
+    await message.answer(text, reply_markup=texts.forget_keyboard(erasure.person_token(user)))
 
 
 async def on_forget_yes(
@@ -127,7 +118,7 @@ async def on_forget_stale(callback: CallbackQuery) -> None:
 
 
 def _current_forget(callback_data: ForgetCB, user: User | None) -> bool:
-    return user is not None and callback_data.since == _since(user)
+    return user is not None and erasure.is_current(user, callback_data.since)
 
 
 # --- a resident's data in one pitch (/mypitches) ---------------------------------------------

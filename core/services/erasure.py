@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
 from aiogram.exceptions import TelegramAPIError
@@ -33,11 +33,12 @@ from storage import consents as consent_data
 from storage import coordination as data
 from storage import erasure as erasure_data
 from storage.erasure import PersonData
-from storage.models import Pitch, PitchEvent
+from storage.models import Pitch, PitchEvent, User
 from storage.pitches import get_pitch_by_reference
 from storage.users import get_user
 
 logger = logging.getLogger(__name__)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 Why = Literal["forgotten", "withdrawn", "admin"]
 Result = Literal["done", "refused", "already", "nothing"]
@@ -60,6 +61,18 @@ class PersonErased:
 class PitchOutcome:
     result: Result
     pitch: Pitch | None = None
+
+
+def person_token(user: User) -> int:
+    """When the person was first seen, in microseconds: a /forget button carries it, so a
+    button made before they were forgotten cannot erase the new person they are now."""
+    seen = user.first_seen_at
+    seen = seen if seen.tzinfo else seen.replace(tzinfo=UTC)  # SQLite gives it back naive
+    return (seen - EPOCH) // timedelta(microseconds=1)
+
+
+def is_current(user: User, token: int) -> bool:
+    return person_token(user) == token
 
 
 async def preview_person(session: AsyncSession, *, user_id: int) -> PersonData:
@@ -414,6 +427,8 @@ __all__ = [
     "erase_pitch",
     "find_pitch",
     "forget_me",
+    "is_current",
+    "person_token",
     "pitch_of_resident",
     "preview_person",
     "withdraw_consent",
