@@ -174,25 +174,13 @@ async def relay_messages_in(
     return (await session.execute(query)).scalars().all()
 
 
-async def first_messages(session: AsyncSession, pitch_id: int) -> Sequence[PitchMessage]:
-    """In each chat the pitch was brought to, the first message about it: the card's body
-    (its facts, with the contact, come first). The resident's own chat is left out."""
-    owner = select(Pitch.user_id).where(Pitch.id == pitch_id).scalar_subquery()  # type: ignore[arg-type]
-    firsts = (
-        select(PitchMessage.chat_id, func.min(PitchMessage.message_id).label("message_id"))
-        .where(
-            PitchMessage.pitch_id == pitch_id,  # type: ignore[arg-type]
-            PitchMessage.purpose == "relay",  # type: ignore[arg-type]
-            PitchMessage.chat_id != func.coalesce(owner, 0),  # type: ignore[arg-type]
-        )
-        .group_by(PitchMessage.chat_id)
-        .subquery()
-    )
+async def body_messages(session: AsyncSession, pitch_id: int) -> Sequence[PitchMessage]:
+    """Every copy of the first message of the pitch's card body (its facts, with the
+    contact), in every chat it was shown in."""
     result = await session.execute(
-        select(PitchMessage).join(
-            firsts,
-            (PitchMessage.chat_id == firsts.c.chat_id)  # type: ignore[arg-type]
-            & (PitchMessage.message_id == firsts.c.message_id),  # type: ignore[arg-type]
+        select(PitchMessage).where(
+            PitchMessage.pitch_id == pitch_id,  # type: ignore[arg-type]
+            PitchMessage.purpose == "body",  # type: ignore[arg-type]
         )
     )
     return result.scalars().all()

@@ -40,7 +40,8 @@ class Everything:
     voice_file_id: str
     control: SentMessage
     event_id: int
-    copies: list[SentMessage]  # in the coordinator's chat: the card's body, the voice, the answer
+    copies: list[SentMessage]  # in the coordinator's chat: card bodies, the voice, the answer
+    controls: list[SentMessage]  # every copy of the card's status line
 
 
 async def send_full_pitch(resident: FakeUser, locale: str) -> tuple[str, SentMessage]:
@@ -110,6 +111,9 @@ async def resident_with_everything(
     await resident.send(ANSWER, reply_to=question)
     assert (await resident.next_message()).text == t("✓ Sent. The incubator will answer you here.")
     relayed = await coordinator.next_message()  # the answer, under the card
+    await coordinator.send(f"/pitch {reference}")  # a second copy of the card, from the desk
+    viewed, _history, viewed_control = await coordinator.next_messages(3)
+    await eventually(lambda: recorded(running_bot, viewed_control))
 
     screen = await answer(resident, "/subscribe")
     await resident.press("🥪 " + t("Lärande Lunch (Lunch & Learn)"), message=screen)
@@ -145,7 +149,8 @@ async def resident_with_everything(
         voice_file_id=voice_file_id,
         control=control,
         event_id=event.id,  # type: ignore[arg-type]
-        copies=[body, voice, relayed],
+        copies=[body, voice, relayed, viewed],
+        controls=[control, viewed_control],
     )
 
 

@@ -196,6 +196,10 @@ async def test_stopping_contact_by_phone_and_email(
     body, control = await card_in(coordinator)
     assert "phone +46701112233 · e-mail layla@example.se" in (body.text or "")
     await eventually(lambda: recorded(running_bot, body))
+    await coordinator.send(f"/pitch {pitch.reference}")  # a second copy, from the desk
+    viewed, _control = await coordinator.next_messages(2)
+    assert "+46701112233" in (viewed.text or "")
+    await eventually(lambda: recorded(running_bot, _control))
 
     choices = await my_data_in(layla, "ar", pitch.reference)
     question = await press(layla, t("📵 Stop contact by phone and e-mail"), choices)
@@ -212,9 +216,10 @@ async def test_stopping_contact_by_phone_and_email(
         "to the card."
     )
     # The card in the coordinator's chat no longer shows them.
-    await coordinator.wait_for(lambda: body.edit_count == 1)
-    assert "Contact: In this chat\n" in (body.text or "")
-    assert "+46701112233" not in (body.text or "") and "layla@" not in (body.text or "")
+    for copy in (body, viewed):
+        await coordinator.wait_for(lambda copy=copy: copy.edit_count == 1)
+        assert "Contact: In this chat\n" in (copy.text or "")
+        assert "+46701112233" not in (copy.text or "") and "layla@" not in (copy.text or "")
     now = await pitch_now(running_bot, pitch.id)  # type: ignore[arg-type]
     assert (now.contact_phone, now.contact_email) == (None, None)
     assert now.erased_at is None and now.user_id == layla.id and now.submitter_name == "Samira"

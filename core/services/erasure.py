@@ -357,7 +357,7 @@ async def _after_erasure(
 
 async def _refresh_body(session: AsyncSession, courier: Courier, pitch: Pitch) -> None:
     """The card's facts (with the contact) shown again as they are now, in every chat."""
-    for record in await erasure_data.first_messages(session, pitch.id):  # type: ignore[arg-type]
+    for record in await erasure_data.body_messages(session, pitch.id):  # type: ignore[arg-type]
         locale = await notices.chat_locale(session, record.chat_id, courier.settings)
         body = courier.render(
             locale, cards.card_body, pitch, courier.city, locale, courier.settings

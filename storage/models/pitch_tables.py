@@ -119,9 +119,10 @@ class PitchEvent(SQLModel, table=True):
 class PitchMessage(SQLModel, table=True):
     """A message the bot sent about a pitch, so a reply to it finds the pitch.
 
-    `purpose`: 'card' (the card's status line and buttons), 'relay' (a message relayed
-    either way), 'ask' (a coordinator is asked to write a question), 'reason' (to write a
-    reason for not taking a pitch forward).
+    `purpose`: 'card' (the card's status line and buttons), 'body' (the first message of
+    the card's body: the pitch's facts, with its contact), 'relay' (the rest of the body,
+    its attachments, a message relayed either way), 'ask' (a coordinator is asked to write
+    a question), 'reason' (to write a reason for not taking a pitch forward).
     """
 
     __tablename__ = "pitch_messages"
