@@ -32,8 +32,6 @@ from storage.models import (
 
 # History entries whose detail is someone's words (a relayed message, a question, a reason).
 WORDS_KINDS = ("message", "ask", "reply", "decline")
-# A decline's detail is one of these template codes (no one's words) or a written reason.
-TEMPLATE_REASONS = ("fit", "capacity", "exists", "unclear")
 # What stands in for the idea's own text when the city removes it too (ERASE_PITCH_TEXT).
 ERASED_TEXT = "–"
 
@@ -93,11 +91,17 @@ async def going_event_ids(session: AsyncSession, user_id: int) -> list[int]:
 
 
 async def anonymise_pitch(
-    session: AsyncSession, *, pitch_id: int, erase_text: bool, now: datetime
+    session: AsyncSession,
+    *,
+    pitch_id: int,
+    erase_text: bool,
+    now: datetime,
+    template_reasons: Sequence[str] = (),
 ) -> bool:
     """Remove the pitch's personal fields, media and relayed words, cut it from its person
     and mark it erased, in one conditional UPDATE (once: False if it was erased already).
-    With `erase_text`, the idea's own text goes too; its theme, place and support stay."""
+    With `erase_text`, the idea's own text goes too; its theme, place and support stay.
+    A decline's detail that is one of `template_reasons` (a code, no one's words) stays."""
     values: dict[str, object] = {
         "user_id": None,
         "submitter_name": None,
@@ -125,7 +129,7 @@ async def anonymise_pitch(
         .where(
             PitchEvent.pitch_id == pitch_id,  # type: ignore[arg-type]
             PitchEvent.kind.in_(WORDS_KINDS),  # type: ignore[attr-defined]
-            or_(PitchEvent.kind != "decline", PitchEvent.detail.not_in(TEMPLATE_REASONS)),  # type: ignore[union-attr]
+            or_(PitchEvent.kind != "decline", PitchEvent.detail.not_in(template_reasons)),  # type: ignore[union-attr]
         )
         .values(detail=None)
         .execution_options(synchronize_session=False)

@@ -8,8 +8,11 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.erasure import conversation_of, delete_person
-from storage.models import AuditEntry, FsmRecord, User, utcnow
+from core.city import load_city
+from core.pitch_workflow import DECLINE_REASONS
+from core.services.city_sync import sync_city_data
+from storage.erasure import anonymise_pitch, conversation_of, delete_person
+from storage.models import AuditEntry, FsmRecord, Pitch, PitchEvent, User, utcnow
 
 PERSON = 123
 NEIGHBOUR = 1234  # an id that contains the person's digits
@@ -71,3 +74,58 @@ def test_a_conversation_key_is_the_persons_only_when_it_names_them(
 ) -> None:
     key = f"fsm:{bot}:{chat}:{user}:default"
     assert conversation_of(key, person) == (person in (chat, user))
+
+
+async def test_anonymising_keeps_the_history_but_not_anyones_words(session: AsyncSession) -> None:
+    now = utcnow()
+    await sync_city_data(session, load_city(), now=now)
+    pitch = Pitch(
+        reference="MT-2026-0001",
+        user_id=None,
+        language="sv",
+        title="Läxhjälp",
+        need="Ett rum",
+        submitter_name="Samira",
+        contact_phone="+46701112233",
+        media=[{"kind": "voice", "file_id": "voice-file-1"}],
+        incubator_code="soder",
+        consent_at=now,
+    )
+    session.add(pitch)
+    await session.flush()
+    details = {
+        "ask": "Hur många barn?",
+        "reply": "Tolv barn",
+        "message": "Välkommen",
+        "decline": "fit",
+        "move": "soder>vaster",
+    }
+    for kind, detail in [*details.items(), ("decline", "Vi har inte tid, Samira")]:
+        session.add(PitchEvent(pitch_id=pitch.id, kind=kind, detail=detail, created_at=now))  # type: ignore[arg-type]
+    await session.commit()
+
+    assert await anonymise_pitch(
+        session,
+        pitch_id=pitch.id,
+        erase_text=False,
+        now=now,
+        template_reasons=DECLINE_REASONS,  # type: ignore[arg-type]
+    )
+    assert not await anonymise_pitch(session, pitch_id=pitch.id, erase_text=False, now=now)  # type: ignore[arg-type]
+    await session.commit()
+
+    rows = (
+        await session.execute(select(PitchEvent.kind, PitchEvent.detail).order_by(PitchEvent.id))  # type: ignore[arg-type]
+    ).all()
+    assert [tuple(row) for row in rows] == [
+        ("ask", None),
+        ("reply", None),
+        ("message", None),
+        ("decline", "fit"),  # a template's code: no one's words
+        ("move", "soder>vaster"),
+        ("decline", None),  # a written reason
+    ]
+    stored = await session.get(Pitch, pitch.id, populate_existing=True)
+    assert stored is not None and stored.erased_at is not None
+    assert (stored.submitter_name, stored.contact_phone, stored.media) == (None, None, [])
+    assert (stored.title, stored.need) == ("Läxhjälp", "Ett rum")  # the incubator's record

@@ -27,6 +27,7 @@ from core import erasure_texts as texts
 from core import pitch_card_texts as cards
 from core import pitch_notices as notices
 from core.pitch_notices import Courier
+from core.pitch_workflow import DECLINE_REASONS
 from core.services import attendance
 from core.services.roles import Attempt, NotAllowed, Roles, record_refusal, require_admin
 from storage import consents as consent_data
@@ -209,16 +210,17 @@ async def _anonymise(
     """The pitch's personal data removed and its consents withdrawn (no commit)."""
     if not await erasure_data.anonymise_pitch(
         session,
-        pitch_id=pitch.id,
+        pitch_id=pitch.id,  # type: ignore[arg-type]
         erase_text=courier.settings.erase_pitch_text,
-        now=now,  # type: ignore[arg-type]
+        now=now,
+        template_reasons=DECLINE_REASONS,
     ):
         return False
     await consent_data.withdraw_consents(
         session,
-        pitch_id=pitch.id,
+        pitch_id=pitch.id,  # type: ignore[arg-type]
         kinds=("pitch", "contact"),
-        now=now,  # type: ignore[arg-type]
+        now=now,
     )
     await data.add_event(
         session,
