@@ -8,7 +8,7 @@ from aiogram.filters.callback_data import CallbackData
 
 from core.config import SUPPORTED_LOCALES
 from core.event_wizard import ALL_STEPS as EVENT_WIZARD_STEPS
-from core.inputs import DbId, OptionalDbId, Page, Token, Version, one_of
+from core.inputs import DbId, OptionalDbId, Page, Stamp, Token, UserId, Version, one_of
 from core.pitch_rules import STATUSES, STEPS, SUMMARY
 
 MENU_ACTIONS = ("pitch", "events", "subscriptions", "language", "about", "menu")
@@ -150,3 +150,28 @@ class PrivacyCB(CallbackData, prefix="priv"):
     """A button that opens the privacy notice or the resident's own data."""
 
     action: one_of(*PRIVACY_ACTIONS)  # type: ignore[valid-type]
+
+
+class ForgetCB(CallbackData, prefix="fg"):
+    """Yes or no to /forget. `since` is when the person was first seen (microseconds): a
+    button of a person already forgotten (a new person since) is refused as stale."""
+
+    action: one_of("yes", "no")  # type: ignore[valid-type]
+    since: Stamp
+
+
+class ConsentCB(CallbackData, prefix="cs"):
+    """A resident's choices about their data in one pitch (/mypitches): open the choices,
+    withdraw the consent or stop contact by phone/e-mail (asked, then confirmed), or keep."""
+
+    action: one_of("open", "withdraw", "withdraw_yes", "contact", "contact_yes", "keep")  # type: ignore[valid-type]
+    pitch_id: DbId
+
+
+class EraseCB(CallbackData, prefix="er"):
+    """An admin's yes or no to /erase: a person (`target` is their Telegram id) or one
+    pitch's personal data (`target` is the pitch's id)."""
+
+    action: one_of("yes", "no")  # type: ignore[valid-type]
+    kind: one_of("person", "pitch")  # type: ignore[valid-type]
+    target: UserId

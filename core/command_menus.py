@@ -27,6 +27,7 @@ def resident_commands() -> list[BotCommand]:
         BotCommand(command="language", description=_("Change the language")),
         BotCommand(command="privacy", description=_("About Malmö Together and your data")),
         BotCommand(command="mydata", description=_("Everything we keep about you")),
+        BotCommand(command="forget", description=_("Remove everything stored about me")),
         BotCommand(command="help", description=_("Help")),
     ]
 
@@ -68,6 +69,7 @@ def staff_commands(roles: Roles) -> list[BotCommand]:
             BotCommand(command="admins", description=_("Admins")),
             BotCommand(command="addadmin", description=_("Add an admin")),
             BotCommand(command="removeadmin", description=_("Remove an admin")),
+            BotCommand(command="erase", description=_("Erase a person's or a pitch's data")),
         ]
     return commands
 

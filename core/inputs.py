@@ -79,6 +79,10 @@ OptionalDbId = Annotated[int, BeforeValidator(_strict_int), Field(ge=0, le=MAX_D
 """A row id, or 0 where the button names none."""
 Page = Annotated[int, BeforeValidator(_strict_int), Field(ge=0, le=MAX_PAGE)]
 Version = Annotated[int, BeforeValidator(_strict_int), Field(ge=0, le=MAX_VERSION)]
+UserId = Annotated[int, BeforeValidator(_strict_int), Field(ge=1, le=MAX_TELEGRAM_ID)]
+"""A Telegram user id in button data."""
+Stamp = Annotated[int, BeforeValidator(_strict_int), Field(ge=0, le=2**60)]
+"""A moment in microseconds since 1970 (e.g. when a record was made)."""
 Token = Annotated[str, BeforeValidator(_strict_token)]
 """A code, key or step name, or empty."""
 

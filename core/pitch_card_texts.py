@@ -9,6 +9,7 @@ from aiogram.types import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration
 
+from core import erasure_texts
 from core import pitch_texts as texts
 from core import pitch_workflow as workflow
 from core.callbacks import CardCB, RelayCB
@@ -40,7 +41,9 @@ def card_body(pitch: Pitch, city: CityData, locale: str, settings: Settings) -> 
             ),
             _("Written in: {language}").format(language=texts.language_label(pitch.language)),
             _("From: {who}").format(who=quote(texts.submitter_label(pitch))),
-            _("Contact: {contact}").format(contact=quote(texts.contact_label(pitch))),
+            _("Contact: {contact}").format(
+                contact="–" if pitch.erased_at else quote(texts.contact_label(pitch))
+            ),
             _("Submitted: {when}").format(
                 when=texts.when_label(_aware(pitch.submitted_at), settings.tz, locale)
             ),
@@ -79,7 +82,9 @@ def control_text(pitch: Pitch, city: CityData, locale: str, settings: Settings) 
         )
     elif pitch.status == "received":
         lines.append(_("Nobody has taken it yet."))
-    if pitch.status in workflow.OPEN_STATUSES:
+    if pitch.erased_at is not None:
+        lines.append(erasure_texts.card_erased_line())
+    elif pitch.status in workflow.OPEN_STATUSES:
         lines.append(_("Reply to this message to write to the resident."))
     return "\n".join(lines)
 
@@ -90,7 +95,7 @@ def _button(text: str, pitch: Pitch, action: str, value: str = "") -> InlineKeyb
 
 
 def control_keyboard(pitch: Pitch) -> InlineKeyboardMarkup | None:
-    if pitch.status not in workflow.OPEN_STATUSES:
+    if pitch.status not in workflow.OPEN_STATUSES or pitch.erased_at is not None:
         return None
     rows = [
         [

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration
 
+from core import erasure_texts
 from core import pitch_texts as texts
 from core.city import CityData
 from core.config import Settings
@@ -45,12 +46,17 @@ def history_entries(
     for event in events:
         prefix = texts.when_label(_aware(event.created_at), settings.tz, locale) + " · "
         who = quote(event.actor_name or "")
+        words = erasure_texts.removed_words() if event.detail is None else event.detail
         if event.kind in ("message", "ask"):
             template = _("{who} wrote to the resident: {text}")
-            entries.append(_with_text(template, event.detail or "", prefix, who=who))
+            entries.append(_with_text(template, words, prefix, who=who))
         elif event.kind == "reply":
             template = _("The resident answered: {text}")
-            entries.append(_with_text(template, event.detail or "", prefix))
+            entries.append(_with_text(template, words, prefix))
+        elif event.kind == "erased":
+            entries.append(Block(prefix + erasure_texts.card_erased_line(), ""))
+        elif event.kind == "contact_withdrawn":
+            entries.append(Block(prefix + erasure_texts.contact_withdrawn_entry(), ""))
         elif event.kind == "move":
             target = city.incubator((event.detail or "").partition(">")[2])
             what = _("{who} moved it to {incubator}").format(

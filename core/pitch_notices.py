@@ -139,9 +139,10 @@ async def deliver(session: AsyncSession, courier: Courier, pitch: Pitch) -> int:
         )
         control, keyboard = courier.render(target.locale, _control, courier, pitch, target.locale)
         try:
-            for text in body:
+            for number, text in enumerate(body):
                 sent = await bot.send_message(target.chat_id, text)
-                await remember(session, target.chat_id, sent.message_id, pitch, "relay")
+                purpose = "relay" if number else "body"  # the facts, with the contact
+                await remember(session, target.chat_id, sent.message_id, pitch, purpose)
             for item in pitch.media:
                 send = bot.send_photo if item["kind"] == "photo" else bot.send_voice
                 sent = await send(target.chat_id, item["file_id"], caption=pitch.reference)

@@ -7,6 +7,7 @@ from aiogram import Router
 from handlers import (
     attendance,
     desk,
+    erasure,
     errors,
     event_admin,
     fallback,
@@ -22,7 +23,7 @@ from handlers import (
 def build_router() -> Router:
     """A fresh tree of routers: a router can belong to one Dispatcher only."""
     root = Router(name="root")
-    for module in (errors, staff, pitch_review, desk, event_admin):
+    for module in (errors, staff, pitch_review, desk, event_admin, erasure):
         root.include_router(module.create_router())
     root.include_router(staff.create_refusal_router())
     for module in (attendance, pitch, start, privacy, language, fallback):

@@ -89,6 +89,7 @@ def help_text() -> str:
             _("/language – change the language"),
             _("/privacy – about Malmö Together and your data"),
             _("/mydata – everything we keep about you"),
+            _("/forget – remove everything stored about you"),
             _("/help – this help"),
         )
     )

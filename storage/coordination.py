@@ -320,8 +320,11 @@ async def touch_pitch(session: AsyncSession, *, pitch_id: int, now: datetime) ->
     )
 
 
-def _scope(query: Any, incubators: Sequence[str] | None) -> Any:
-    """`None` means every incubator (admins)."""
+def _scope(query: Any, incubators: Sequence[str] | None, erased: bool = True) -> Any:
+    """`None` means every incubator (admins); `erased=False` leaves out pitches whose
+    personal data was removed (they have left the inbox)."""
+    if not erased:
+        query = query.where(Pitch.erased_at.is_(None))  # type: ignore[union-attr]
     return query if incubators is None else query.where(Pitch.incubator_code.in_(incubators))  # type: ignore[attr-defined]
 
 
@@ -332,8 +335,9 @@ async def pitches_in(
     statuses: Sequence[str] | None = None,
     limit: int | None = None,
     offset: int = 0,
+    erased: bool = True,
 ) -> Sequence[Pitch]:
-    query = _scope(select(Pitch), incubators)
+    query = _scope(select(Pitch), incubators, erased)
     if statuses:
         query = query.where(Pitch.status.in_(statuses))  # type: ignore[attr-defined]
     query = query.order_by(Pitch.submitted_at.desc(), Pitch.id.desc()).offset(offset)  # type: ignore[union-attr]
@@ -343,9 +347,13 @@ async def pitches_in(
 
 
 async def count_pitches_in(
-    session: AsyncSession, *, incubators: Sequence[str] | None, statuses: Sequence[str] | None
+    session: AsyncSession,
+    *,
+    incubators: Sequence[str] | None,
+    statuses: Sequence[str] | None,
+    erased: bool = True,
 ) -> int:
-    query = _scope(select(func.count()).select_from(Pitch), incubators)
+    query = _scope(select(func.count()).select_from(Pitch), incubators, erased)
     if statuses:
         query = query.where(Pitch.status.in_(statuses))  # type: ignore[attr-defined]
     return int((await session.execute(query)).scalar_one())
@@ -383,6 +391,7 @@ async def unassigned_since(
         select(Pitch).where(
             Pitch.status == "received",
             Pitch.assignee_id.is_(None),  # type: ignore[union-attr]
+            Pitch.erased_at.is_(None),  # type: ignore[union-attr]
             Pitch.submitted_at < submitted_before,
             or_(Pitch.last_flagged_at.is_(None), Pitch.last_flagged_at < flagged_before),  # type: ignore[union-attr, operator]
         )

@@ -142,18 +142,27 @@ async def pitch_history(
 
 
 async def remember_card(
-    session: AsyncSession, *, pitch: Pitch, chat_id: int, message_id: int, now: datetime
+    session: AsyncSession,
+    *,
+    pitch: Pitch,
+    chat_id: int,
+    message_id: int,
+    now: datetime,
+    body_ids: Sequence[int] = (),
 ) -> None:
     """The card's status line shown by /pitch: replies to it reach the resident, and the
-    buttons on it are refreshed with every other copy."""
-    await data.add_pitch_message(
-        session,
-        chat_id=chat_id,
-        message_id=message_id,
-        pitch_id=pitch.id,  # type: ignore[arg-type]
-        purpose="card",
-        now=now,
-    )
+    buttons on it are refreshed with every other copy. Its body's messages (`body_ids`)
+    are recorded too, so they can be updated or taken back when the resident's data goes."""
+    purposes = [("body" if n == 0 else "relay", i) for n, i in enumerate(body_ids)]
+    for purpose, recorded_id in [*purposes, ("card", message_id)]:
+        await data.add_pitch_message(
+            session,
+            chat_id=chat_id,
+            message_id=recorded_id,
+            pitch_id=pitch.id,  # type: ignore[arg-type]
+            purpose=purpose,
+            now=now,
+        )
     await session.commit()
 
 

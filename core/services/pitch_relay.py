@@ -116,6 +116,8 @@ async def reply_from_staff(
             subject=f"pitch:{about.pitch_id}",
             now=now,
         )
+    if pitch.erased_at is not None:  # its resident withdrew: nothing reaches them any more
+        return Outcome("closed", pitch)
     if about.purpose in {"ask", "reason"}:
         action = "ask" if about.purpose == "ask" else "decline"
         return await _typed_decision(

@@ -186,6 +186,8 @@ async def decide(
     attempt = CardCB(action=action, pitch_id=pitch_id, status=seen_status, value=value).pack()
     try:
         pitch = await pitch_for(session, pitch_id=pitch_id, actor=actor)
+        if pitch.erased_at is not None:
+            return Outcome("closed", pitch)
         if pitch.status != seen_status:
             return await show_current(session, courier, pitch_id=pitch_id)
         values, detail = _plan(action, pitch, actor, actor_name, value, courier)
@@ -233,7 +235,7 @@ async def open_prompt(
         )
     if pitch.status != seen_status:
         return await show_current(session, courier, pitch_id=pitch_id)
-    if pitch.status not in workflow.OPEN_STATUSES:
+    if pitch.status not in workflow.OPEN_STATUSES or pitch.erased_at is not None:
         return Outcome("closed", pitch)
     await notices.send_prompt(session, courier, pitch, purpose=purpose, chat_id=chat_id)
     return Outcome("done", pitch)
@@ -282,9 +284,14 @@ async def inbox(
 ) -> tuple[Sequence[Pitch], int]:
     """One page of the actor's pitches in `statuses`, newest first, and the total count."""
     scope = actor.scope()
-    total = await data.count_pitches_in(session, incubators=scope, statuses=statuses)
+    total = await data.count_pitches_in(session, incubators=scope, statuses=statuses, erased=False)
     pitches = await data.pitches_in(
-        session, incubators=scope, statuses=statuses, limit=INBOX_PAGE, offset=page * INBOX_PAGE
+        session,
+        incubators=scope,
+        statuses=statuses,
+        limit=INBOX_PAGE,
+        offset=page * INBOX_PAGE,
+        erased=False,
     )
     return pitches, total
 

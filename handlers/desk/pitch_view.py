@@ -58,18 +58,21 @@ def _history(
 
 async def _show(
     message: Message, found: desk.PitchWithHistory, city: CityData, settings: Settings
-) -> Message:
-    """The card's body, the history's first page, and the status line with the buttons."""
+) -> tuple[Message, list[int]]:
+    """The card's body, the history's first page, and the status line with the buttons;
+    the status line and the body's message ids."""
     locale = I18n.get_current().current_locale
+    body_ids = []
     for text in cards.card_body(found.pitch, city, locale, settings):
-        await message.answer(text)
+        body_ids.append((await message.answer(text)).message_id)
     if found.events:
         text, keyboard = _history(found, 0, city, settings)
         await message.answer(text, reply_markup=keyboard)
-    return await message.answer(
+    control = await message.answer(
         cards.control_text(found.pitch, city, locale, settings),
         reply_markup=cards.control_keyboard(found.pitch),
     )
+    return control, body_ids
 
 
 async def cmd_pitch_card(
@@ -90,13 +93,14 @@ async def cmd_pitch_card(
         text = _("I can't find a pitch {reference} among yours.").format(reference=reference)
         await message.answer(text if refused.reason == "not_found" else refusal(refused.reason))
         return
-    control = await _show(message, found, city, settings)
+    control, body_ids = await _show(message, found, city, settings)
     await desk.remember_card(
         session,
         pitch=found.pitch,
         chat_id=control.chat.id,
         message_id=control.message_id,
         now=utcnow(),
+        body_ids=body_ids,
     )
 
 

@@ -11,6 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration
 from babel.dates import format_date
 
+from core import erasure_texts
 from core import pitch_texts as texts
 from core.callbacks import MyPitchesCB
 from core.city import CityData
@@ -208,14 +209,16 @@ def my_pitches(found: PitchPage, city: CityData, locale: str, tz: ZoneInfo) -> s
 
 
 def my_pitches_keyboard(found: PitchPage) -> InlineKeyboardMarkup:
-    """◀️ ▶️ between pages when there are several, then the main menu."""
+    """A button per pitch for the resident's data in it, ◀️ ▶️ between pages when there
+    are several, then the main menu."""
     paging = []
     if found.page > 0:
         paging.append(InlineKeyboardButton(text="◀️", callback_data=_page(found.page - 1)))
     if found.page + 1 < found.pages:
         paging.append(InlineKeyboardButton(text="▶️", callback_data=_page(found.page + 1)))
     menu = main_menu_keyboard().inline_keyboard
-    return InlineKeyboardMarkup(inline_keyboard=[paging, *menu] if paging else menu)
+    own = [[erasure_texts.privacy_button(pitch)] for pitch in found.pitches]
+    return InlineKeyboardMarkup(inline_keyboard=[*own, paging, *menu] if paging else [*own, *menu])
 
 
 def _page(page: int) -> str:

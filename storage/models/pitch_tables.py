@@ -83,6 +83,9 @@ class Pitch(SQLModel, table=True):
     assignee_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     assignee_name: str | None = Field(default=None, max_length=64)
     last_flagged_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    # Set when the resident's personal data was removed from the pitch (they withdrew their
+    # consent or asked to be forgotten): it has left the inbox and can no longer be acted on.
+    erased_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     consent_at: datetime = Field(sa_column=_utc_column(nullable=False))
     submitted_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
@@ -122,9 +125,10 @@ class PitchEvent(SQLModel, table=True):
 class PitchMessage(SQLModel, table=True):
     """A message the bot sent about a pitch, so a reply to it finds the pitch.
 
-    `purpose`: 'card' (the card's status line and buttons), 'relay' (a message relayed
-    either way), 'ask' (a coordinator is asked to write a question), 'reason' (to write a
-    reason for not taking a pitch forward).
+    `purpose`: 'card' (the card's status line and buttons), 'body' (the first message of
+    the card's body: the pitch's facts, with its contact), 'relay' (the rest of the body,
+    its attachments, a message relayed either way), 'ask' (a coordinator is asked to write
+    a question), 'reason' (to write a reason for not taking a pitch forward).
     """
 
     __tablename__ = "pitch_messages"
