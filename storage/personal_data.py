@@ -188,6 +188,12 @@ CLASSIFICATION: dict[str, TableUse] = {
     "incubators": _REFERENCE,
     "city_data_versions": _REFERENCE,
     "reference_counters": TableUse(exported=False, reason="the last pitch number of a year"),
+    "handled_updates": TableUse(
+        exported=False,
+        reason="the ids of updates taken from Telegram, kept a day so a resent one is handled "
+        "once; an update id names no one",
+        not_people=("update_id",),
+    ),
     "privacy_notice_announcements": TableUse(
         exported=False, reason="the notice version residents were last told of; nothing personal"
     ),
