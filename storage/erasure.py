@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.anonymising import anonymise_pitches
 from storage.models import (
     AuditEntry,
     ConsentRecord,
@@ -21,7 +22,6 @@ from storage.models import (
     OutboxMessage,
     Pitch,
     PitchDraft,
-    PitchEvent,
     PitchMessage,
     Rsvp,
     Subscription,
@@ -29,11 +29,6 @@ from storage.models import (
     SubscriptionKind,
     User,
 )
-
-# History entries whose detail is someone's words (a relayed message, a question, a reason).
-WORDS_KINDS = ("message", "ask", "reply", "decline")
-# What stands in for the idea's own text when the city removes it too (ERASE_PITCH_TEXT).
-ERASED_TEXT = "–"
 
 
 @dataclass(frozen=True)
@@ -98,47 +93,22 @@ async def anonymise_pitch(
     now: datetime,
     template_reasons: Sequence[str] = (),
 ) -> bool:
-    """Remove the pitch's personal fields, media and relayed words, cut it from its person
-    and mark it erased, in one conditional UPDATE (once: False if it was erased already).
-    With `erase_text`, the idea's own text goes too; its theme, place and support stay.
-    A decline's detail that is one of `template_reasons` (a code, no one's words) stays."""
-    values: dict[str, object] = {
-        "user_id": None,
-        "submitter_name": None,
-        "contact_phone": None,
-        "contact_email": None,
-        "media": [],
-        "erased_at": now,
-        "updated_at": now,
-    }
-    if erase_text:
-        values.update(title=ERASED_TEXT, need=ERASED_TEXT, idea_text=None)
+    """Remove the pitch's personal data as storage.anonymising does, mark it erased (at the
+    person's request) and cut the record that linked the person's chat to it; once: False
+    if its personal data had gone already."""
     former = (
         await session.execute(select(Pitch.user_id).where(Pitch.id == pitch_id))  # type: ignore[arg-type]
     ).scalar_one_or_none()
-    result = await session.execute(
-        update(Pitch)
-        .where(Pitch.id == pitch_id, Pitch.erased_at.is_(None))  # type: ignore[arg-type, union-attr]
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    done = await anonymise_pitches(
+        session,
+        [pitch_id],
+        erase_text=erase_text,
+        template_reasons=template_reasons,
+        now=now,
+        extra={"erased_at": now},
     )
-    if not result.rowcount:  # type: ignore[attr-defined]
+    if not done.pitch_ids:
         return False
-    await session.execute(
-        update(PitchEvent)
-        .where(
-            PitchEvent.pitch_id == pitch_id,  # type: ignore[arg-type]
-            PitchEvent.kind.in_(WORDS_KINDS),  # type: ignore[attr-defined]
-            or_(PitchEvent.kind != "decline", PitchEvent.detail.not_in(template_reasons)),  # type: ignore[union-attr]
-        )
-        .values(detail=None)
-        .execution_options(synchronize_session=False)
-    )
-    await session.execute(
-        update(ConsentRecord)
-        .where(ConsentRecord.pitch_id == pitch_id)  # type: ignore[arg-type]
-        .values(user_id=None)
-    )
     if former is not None:  # what linked the resident's own chat to the pitch
         await session.execute(
             delete(PitchMessage).where(

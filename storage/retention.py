@@ -3,11 +3,11 @@ passed and removes it. No commits here; the caller commits each batch (or rolls 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, or_, select, update
+from sqlalchemy import ColumnElement, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -21,7 +21,6 @@ from storage.models import (
     OutboxMessage,
     Pitch,
     PitchDraft,
-    PitchEvent,
     PitchMessage,
     PromotedAdmin,
     Rsvp,
@@ -126,71 +125,12 @@ async def closed_pitches_to_anonymise(
     )
 
 
-async def anonymise_pitches(
-    session: AsyncSession, pitch_ids: Sequence[int], *, values: dict[str, object], now: datetime
-) -> int:
-    """Write `values` on the pitches not anonymised yet and mark them; how many changed."""
-    if not pitch_ids:
-        return 0
-    result = await session.execute(
-        update(Pitch)
-        .where(Pitch.id.in_(pitch_ids), Pitch.anonymised_at.is_(None))  # type: ignore[union-attr]
-        .values(**values, anonymised_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return _count(result)
-
-
-async def clear_relayed_texts(
-    session: AsyncSession,
-    pitch_ids: Sequence[int],
-    *,
-    kinds: Collection[str],
-    coded: Mapping[str, Collection[str]],
-) -> int:
-    """Remove the words of the history entries of `kinds`, and of the entries of a kind in
-    `coded` whose detail is not one of its codes; how many entries had some."""
-    if not pitch_ids:
-        return 0
-    written = [
-        and_(PitchEvent.kind == kind, PitchEvent.detail.not_in(list(codes)))  # type: ignore[union-attr]
-        for kind, codes in coded.items()
-    ]
-    result = await session.execute(
-        update(PitchEvent)
-        .where(
-            PitchEvent.pitch_id.in_(pitch_ids),  # type: ignore[attr-defined]
-            or_(PitchEvent.kind.in_(kinds), *written),  # type: ignore[attr-defined]
-            PitchEvent.detail.is_not(None),  # type: ignore[union-attr]
-        )
-        .values(detail=None)
-        .execution_options(synchronize_session=False)
-    )
-    return _count(result)
-
-
 async def forget_pitch_messages(session: AsyncSession, pitch_ids: Sequence[int]) -> int:
     """The records of the bot's messages about the pitches (chats and message ids)."""
     if not pitch_ids:
         return 0
     result = await session.execute(
         delete(PitchMessage).where(PitchMessage.pitch_id.in_(pitch_ids))  # type: ignore[attr-defined]
-    )
-    return _count(result)
-
-
-async def cut_consent_links(session: AsyncSession, pitch_ids: Sequence[int]) -> int:
-    """The pitches' consent records keep their versions and dates, not who gave them."""
-    if not pitch_ids:
-        return 0
-    result = await session.execute(
-        update(ConsentRecord)
-        .where(
-            ConsentRecord.pitch_id.in_(pitch_ids),  # type: ignore[attr-defined]
-            ConsentRecord.user_id.is_not(None),  # type: ignore[union-attr]
-        )
-        .values(user_id=None)
-        .execution_options(synchronize_session=False)
     )
     return _count(result)
 

@@ -28,6 +28,7 @@ from core.services import pitch_review
 from core.services.city_sync import sync_city_data
 from core.services.retention import KINDS, apply_retention
 from core.services.roles import Roles
+from storage.anonymising import ERASED_TEXT
 from storage.database import create_engine, create_sessionmaker
 from storage.migrate import alembic_config
 from storage.models import (
@@ -60,7 +61,7 @@ OUTBOX = POLICY.outbox_before(NOW)
 CLOSED = POLICY.closed_pitches_before(NOW)
 AUDIT = POLICY.audit_before(NOW)
 INACTIVE = POLICY.inactive_users_before(NOW)
-NEW_COLUMNS = {"closed_at", "anonymised_at"}  # those of revision 0007
+NEW_COLUMNS = {"closed_at", "anonymised_at", "erased_at"}  # those added after revision 0006
 
 
 def aware(moment: datetime | None) -> datetime | None:
@@ -318,7 +319,7 @@ async def test_closed_pitches_lose_personal_data_once(
     assert gone.media == []
     assert aware(gone.anonymised_at) == NOW
     if erase_text:
-        assert (gone.title, gone.need, gone.idea_text) == ("", "", None)
+        assert (gone.title, gone.need, gone.idea_text) == (ERASED_TEXT, ERASED_TEXT, None)
     else:  # the incubator's record of the idea stays
         assert (gone.title, gone.need, gone.idea_text) == (
             "Läxhjälp 1",

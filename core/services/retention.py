@@ -13,13 +13,10 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.retention import (
-    CODED_TEXT_KINDS,
-    RELAYED_TEXT_KINDS,
-    RetentionPolicy,
-    anonymised_pitch_values,
-)
+from core.pitch_workflow import DECLINE_REASONS
+from core.retention import RetentionPolicy
 from storage import retention as data
+from storage.anonymising import anonymise_pitches
 
 BATCH_SIZE = 500
 
@@ -154,17 +151,16 @@ class _Run:
             closed_before=self.report.cutoffs["closed_pitches"],
             limit=self.batch_size,
         )
-        values = anonymised_pitch_values(erase_text=erase_text)
-        self._add(
-            "closed_pitches",
-            await data.anonymise_pitches(self.session, ids, values=values, now=self.now),
+        done = await anonymise_pitches(
+            self.session,
+            ids,
+            erase_text=erase_text,
+            template_reasons=DECLINE_REASONS,
+            now=self.now,
         )
-        texts = await data.clear_relayed_texts(
-            self.session, ids, kinds=RELAYED_TEXT_KINDS, coded=CODED_TEXT_KINDS
-        )
-        self._add("relayed_texts", texts)
+        self._add("closed_pitches", len(done.pitch_ids))
+        self._add("relayed_texts", done.relayed_texts)
         self._add("pitch_message_records", await data.forget_pitch_messages(self.session, ids))
-        await data.cut_consent_links(self.session, ids)
         return len(ids)
 
     async def audit(self) -> int:

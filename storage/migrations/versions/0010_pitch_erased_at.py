@@ -22,5 +22,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("pitches", schema=None) as batch_op:
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+): copying the table, as batch mode would,
+    # cannot drop it while its history and consent records refer to it.
+    with op.batch_alter_table("pitches", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("erased_at")
