@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -370,18 +371,36 @@ async def run_clock(settings: Settings) -> None:
         await engine.dispose()
 
 
-async def run_polling(settings: Settings) -> None:
-    """Run the bot until stopped (SIGINT or SIGTERM)."""
-    city = load_city_data(settings)
-    bot = create_bot(settings)
-    engine = await prepare_database(settings, city)
-    sessionmaker = create_sessionmaker(engine)
-    scheduler = create_scheduler(settings)
-    metrics = Metrics(sessionmaker)
-    try:
-        dispatcher = create_dispatcher(
-            settings, sessionmaker=sessionmaker, city=city, scheduler=scheduler, metrics=metrics
-        )
+@dataclass(frozen=True, slots=True)
+class UpdateProcess:
+    """A process that takes updates (polling or at a webhook), wired from Settings: the bot,
+    its database, the scheduler its handlers put jobs on, and the Dispatcher."""
+
+    bot: Bot
+    engine: AsyncEngine
+    scheduler: BaseScheduler
+    dispatcher: Dispatcher
+
+    @classmethod
+    async def wire(cls, settings: Settings, *, polling: bool) -> UpdateProcess:
+        """Migrate and load the city's data, build everything, and bind the jobs to it."""
+        city = load_city_data(settings)
+        bot = create_bot(settings)
+        engine = await prepare_database(settings, city)
+        sessionmaker = create_sessionmaker(engine)
+        scheduler = create_scheduler(settings)
+        try:
+            dispatcher = create_dispatcher(
+                settings,
+                sessionmaker=sessionmaker,
+                city=city,
+                scheduler=scheduler,
+                polling=polling,
+            )
+        except BaseException:
+            await bot.session.close()
+            await engine.dispose()
+            raise
         jobs.bind(
             jobs.JobContext(
                 sessionmaker=sessionmaker,
@@ -392,14 +411,32 @@ async def run_polling(settings: Settings) -> None:
                 waker=SenderWaker(dispatcher),
             )
         )
+        return cls(bot=bot, engine=engine, scheduler=scheduler, dispatcher=dispatcher)
+
+    async def operate(self, stack: contextlib.AsyncExitStack, settings: Settings) -> None:
+        """Health, metrics and (with RUN_SCHEDULER) the clock's role, ending with `stack`."""
+        await run_operations(
+            stack,
+            settings,
+            probes=self.dispatcher["probes"],
+            metrics=self.dispatcher["metrics"],
+            scheduler=self.scheduler if settings.run_scheduler else None,
+        )
+
+    async def close(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await self.bot.session.close()
+        await self.engine.dispose()
+
+
+async def run_polling(settings: Settings) -> None:
+    """Run the bot until stopped (SIGINT or SIGTERM)."""
+    process = await UpdateProcess.wire(settings, polling=True)
+    bot, dispatcher = process.bot, process.dispatcher
+    try:
         async with contextlib.AsyncExitStack() as stack:
-            await run_operations(
-                stack,
-                settings,
-                probes=dispatcher["probes"],
-                metrics=metrics,
-                scheduler=scheduler if settings.run_scheduler else None,
-            )
+            await process.operate(stack, settings)
             await bot.delete_webhook(drop_pending_updates=False)
             # On a stop, aiogram drops the update of a fetched batch that waits for a free
             # slot without awaiting it; it was not taken, and the next poll fetches it again.
@@ -408,7 +445,4 @@ async def run_polling(settings: Settings) -> None:
             )
             await dispatcher.start_polling(bot, **polling_options(settings, dispatcher))
     finally:
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
-        await bot.session.close()
-        await engine.dispose()
+        await process.close()

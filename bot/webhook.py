@@ -22,22 +22,12 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot import jobs
-from bot.app import (
-    SenderWaker,
-    create_bot,
-    create_dispatcher,
-    load_city_data,
-    prepare_database,
-    run_operations,
-)
+from bot.app import UpdateProcess
 from bot.health import Probes, add_health_routes
 from bot.metrics import Metrics
 from bot.redelivery import HANDLING_BOUND_SECONDS
-from bot.scheduler import create_scheduler
 from bot.shutdown import Grace, finish_tasks, on_stop_signal
 from core.config import ConfigError, Settings
-from storage.database import create_sessionmaker
 
 logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
@@ -178,24 +168,8 @@ def lifecycle_data(bot: Bot, dispatcher: Dispatcher) -> dict[str, Any]:
 async def run_webhook(settings: Settings) -> None:
     """Serve the webhook until SIGTERM or SIGINT, then stop without losing an update."""
     webhook_url, secret = settings.require_webhook()
-    city = load_city_data(settings)
-    bot = create_bot(settings)
-    engine = await prepare_database(settings, city)
-    sessionmaker = create_sessionmaker(engine)
-    scheduler = create_scheduler(settings)
-    dispatcher = create_dispatcher(
-        settings, sessionmaker=sessionmaker, city=city, scheduler=scheduler, polling=False
-    )
-    jobs.bind(
-        jobs.JobContext(
-            sessionmaker=sessionmaker,
-            bot=bot,
-            i18n=dispatcher["i18n"],
-            settings=settings,
-            city=city,
-            waker=SenderWaker(dispatcher),
-        )
-    )
+    process = await UpdateProcess.wire(settings, polling=False)
+    bot, dispatcher = process.bot, process.dispatcher
     handler = WebhookHandler(
         dispatcher, bot, secret_token=secret, concurrency=settings.max_concurrent_updates
     )
@@ -207,13 +181,7 @@ async def run_webhook(settings: Settings) -> None:
         async with contextlib.AsyncExitStack() as operations:
             await dispatcher.emit_startup(**lifecycle_data(bot, dispatcher))
             started = True
-            await run_operations(
-                operations,
-                settings,
-                probes=dispatcher["probes"],
-                metrics=dispatcher["metrics"],
-                scheduler=scheduler if settings.run_scheduler else None,
-            )
+            await process.operate(operations, settings)
             runner = await start_server(
                 handler,
                 webhook_url=webhook_url,
@@ -236,8 +204,5 @@ async def run_webhook(settings: Settings) -> None:
             await runner.cleanup()
         if started:
             await dispatcher.emit_shutdown(**lifecycle_data(bot, dispatcher))
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
         await dispatcher.storage.close()
-        await bot.session.close()
-        await engine.dispose()
+        await process.close()
