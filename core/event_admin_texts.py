@@ -23,30 +23,35 @@ from core.event_fields import (
 from core.event_notice_texts import broadcast_text
 from core.event_texts import event_card, kind_name, moment_text
 from core.event_wizard import WizardDraft, preview_event
-from core.languages import LANGUAGE_NAMES
+from core.formats import format_list
+from core.languages import language_name
 from core.services.event_publishing import Audience
 
 quote = html_decoration.quote
 
 
-def _language(code: str | None) -> str:
-    return LANGUAGE_NAMES.get(code or "", code or "")
+def _language(code: str | None, locale: str) -> str:
+    return language_name(code, locale) if code else ""
 
 
 def wizard_question(step: str, draft: WizardDraft, locale: str, tz: ZoneInfo) -> str:
     """The question of a step of /newevent (the preview is `preview_text`)."""
-    language = _language(draft.extra_lang)
+    language = _language(draft.extra_lang, locale)
     if step == "kind":
         return _("📅 <b>New event</b>\n\nWhat kind of event is it?")
     if step == "title":
         return _("What is the event's title? (in {language}, at most {limit} characters)").format(
-            language=_language(draft.lang), limit=TITLE_LIMIT
+            language=_language(draft.lang, locale), limit=TITLE_LIMIT
         )
     if step == "languages":
         return _(
             "Should residents also read the title and description in another language? "
             "Written so far: {languages}."
-        ).format(languages=", ".join(_language(code) for code in draft.titles))
+        ).format(
+            languages=format_list(
+                [_language(code, locale) for code in draft.titles], locale=locale
+            )
+        )
     if step == "extra_title":
         return _("The title in {language}:").format(language=language)
     if step == "extra_description":

@@ -18,11 +18,10 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram.utils.text_decorations import html_decoration
-from babel import Locale
-from babel.dates import format_date, format_time
 
 from core.callbacks import EventCB
 from core.city import CityData
+from core.formats import cldr, format_date, format_time
 from core.text_input import is_invisible
 from storage.models import Event
 
@@ -67,7 +66,7 @@ _TRAILING_YEAR = re.compile(r"[\s,،]*y+$")
 @lru_cache(maxsize=16)
 def _day_pattern(locale: str) -> str:
     """The locale's weekday, day and month without the year (e.g. 'EEEE d MMMM' in sv)."""
-    data = Locale.parse(locale)
+    data = cldr(locale)
     month_day = data.datetime_skeletons.get("MMMMEd")
     if month_day is not None:
         return _SHORT_WEEKDAY.sub("EEEE", month_day.pattern)
@@ -82,7 +81,7 @@ def moment_text(moment: datetime, locale: str, tz: ZoneInfo) -> str:
     """One moment with its year, e.g. 'torsdag 3 december 2026 12:00', for confirmations."""
     local = aware(moment).astimezone(tz)
     day = format_date(local, format="full", locale=locale)
-    return f"{day} {format_time(local, format='short', locale=locale)}".replace("\u202f", " ")
+    return f"{day} {format_time(local, locale=locale)}"
 
 
 def when_text(event: Event, locale: str, tz: ZoneInfo) -> str:
@@ -90,8 +89,8 @@ def when_text(event: Event, locale: str, tz: ZoneInfo) -> str:
     start = aware(event.starts_at).astimezone(tz)
     end = aware(event.ends_at).astimezone(tz)
     day = _day_text(start, locale)
-    start_time = format_time(start, format="short", locale=locale)
-    end_time = format_time(end, format="short", locale=locale)
+    start_time = format_time(start, locale=locale)
+    end_time = format_time(end, locale=locale)
     if start.date() == end.date():
         return f"{day} {start_time}–{end_time}"
     end_day = _day_text(end, locale)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aiogram.utils.i18n import I18n
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -20,6 +21,31 @@ LANGUAGE_NAMES: dict[str, str] = {
     "es": "Español",
     "ar": "العربية",
 }
+
+
+# The CLDR locale that dates, times, numbers and lists are formatted in, per catalog: English
+# readers are in Sweden ("Thursday, 10 December 2026", "12:00"), not in the United States.
+FORMATTING_LOCALES: dict[str, str] = {"en": "en_SE"}
+
+
+def formatting_locale(locale: str) -> str:
+    """The CLDR locale for Babel's formatting in the catalog `locale` ('en' -> 'en_SE')."""
+    return FORMATTING_LOCALES.get(locale, locale)
+
+
+def language_name(code: str, reader: str, *, standalone: bool = False) -> str:
+    """The language `code` named in the `reader`'s language ('ar' to 'sv' -> 'arabiska').
+
+    Within a sentence the name is as CLDR writes it there ('på engelska', 'in English');
+    `standalone` (a button, a row of a list, a cell) starts it with a capital letter.
+    """
+    try:
+        name = Locale.parse(code).get_display_name(Locale.parse(reader))
+    except (ValueError, TypeError):
+        name = None
+    if not name:
+        return LANGUAGE_NAMES.get(code, code)
+    return name[:1].upper() + name[1:] if standalone else name
 
 
 def pick_locale(language_code: str | None, default: str) -> str:

@@ -9,7 +9,8 @@ from aiogram import Bot
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from babel.numbers import format_decimal
+
+from core.formats import format_decimal
 
 
 class OutboxWaker(Protocol):

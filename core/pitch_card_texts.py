@@ -39,7 +39,9 @@ def card_body(pitch: Pitch, city: CityData, locale: str, settings: Settings) -> 
             _("Support wanted: {support}").format(
                 support=quote(texts.support_label(pitch, city, locale))
             ),
-            _("Written in: {language}").format(language=texts.language_label(pitch.language)),
+            _("Written in: {language}").format(
+                language=texts.language_label(pitch.language, locale)
+            ),
             _("From: {who}").format(who=quote(texts.submitter_label(pitch))),
             _("Contact: {contact}").format(
                 contact="–" if pitch.erased_at else quote(texts.contact_label(pitch))

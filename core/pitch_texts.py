@@ -7,11 +7,10 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import gettext as _
-from babel.dates import format_datetime
-from babel.lists import format_list
 
 from core.city import CityData
-from core.languages import LANGUAGE_NAMES
+from core.formats import format_datetime, format_list
+from core.languages import language_name
 
 
 class PitchAnswers(Protocol):
@@ -65,7 +64,19 @@ def support_label(answers: PitchAnswers, city: CityData, locale: str) -> str:
         for code in answers.support_codes
         if (option := city.support_option(code)) is not None
     ]
-    return format_list(names, locale=locale) if names else _("Nothing in particular")
+    if not names:
+        return _("Nothing in particular")
+    return format_list([names[0], *map(within_sentence, names[1:])], locale=locale)
+
+
+def within_sentence(label: str) -> str:
+    """A label written to stand alone ('A place to meet'), as it reads after the first item of
+    a list ('a place to meet'). For the support options, none of which starts with a name; a
+    first word in capitals (an acronym) or with a capital inside stays as is."""
+    first = label.split(" ", 1)[0]
+    if len(first) > 1 and (first.isupper() or not first[1:].islower()):
+        return label
+    return label[:1].lower() + label[1:]
 
 
 def submitter_label(answers: PitchAnswers) -> str:
@@ -83,10 +94,11 @@ def contact_label(answers: PitchAnswers) -> str:
     return " · ".join(parts)
 
 
-def language_label(code: str) -> str:
-    return LANGUAGE_NAMES.get(code, code)
+def language_label(code: str, locale: str, *, standalone: bool = False) -> str:
+    """The language `code` named in the reader's language ('arabiska' to a Swedish reader)."""
+    return language_name(code, locale, standalone=standalone)
 
 
 def when_label(moment: datetime, tz: ZoneInfo, locale: str) -> str:
     """A moment in the city's time zone, formatted for the reader (e.g. '23 nov. 2026 14:05')."""
-    return format_datetime(moment, format="medium", tzinfo=tz, locale=locale)
+    return format_datetime(moment, tz=tz, locale=locale)

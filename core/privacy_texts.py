@@ -14,12 +14,11 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram.utils.text_decorations import html_decoration
-from babel.dates import format_date
-from babel.units import format_unit
 
 from core.callbacks import MenuCB, PrivacyCB
 from core.city import Privacy
-from core.languages import LANGUAGE_NAMES
+from core.formats import format_date, format_unit
+from core.languages import language_name
 from core.pitch_rules import Block, pack_blocks
 from core.retention import RetentionPolicy
 
@@ -342,7 +341,7 @@ def my_data_messages(
     erase_pitch_text: bool,
 ) -> list[str]:
     """The readable part of /mydata: what we hold, why, who sees it, how long, the rights."""
-    language = LANGUAGE_NAMES.get(locale, locale)
+    language = language_name(locale, locale)
     since = date_label(first_seen_at, tz, locale)
     explained = (
         kept_section(),

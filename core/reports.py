@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration
-from babel.dates import format_date
-from babel.numbers import format_decimal
 
 from core import pitch_texts as texts
 from core.city import CityData
+from core.formats import format_date, format_decimal
+from core.languages import LANGUAGE_NAMES
 from core.pitch_rules import STATUSES
 from storage.models import Pitch
 
@@ -162,8 +162,8 @@ def stats_text(stats: PitchStats, city: CityData, locale: str, *, scope: str) ->
         for code, count in _ordered(stats.by_theme, [t.code for t in city.themes] + [""])
     ]
     language_rows = [
-        (texts.language_label(code), count)
-        for code, count in _ordered(stats.by_language, texts.LANGUAGE_NAMES)
+        (texts.language_label(code, locale, standalone=True), count)
+        for code, count in _ordered(stats.by_language, LANGUAGE_NAMES)
     ]
     heading = _("📊 Pitches: {scope}").format(
         scope=html_decoration.quote(_shorten(scope, _SCOPE_MAX))
@@ -261,7 +261,7 @@ def _csv_row(pitch: Pitch, city: CityData, locale: str, tz: ZoneInfo) -> list[st
         _safe_cell(pitch.need),
         _safe_cell(pitch.idea_text),
         str(len(pitch.media)),
-        texts.language_label(pitch.language),
+        texts.language_label(pitch.language, locale, standalone=True),
         _safe_cell(_who(pitch)),
         pitch.contact_phone or "",
         _safe_cell(pitch.contact_email),

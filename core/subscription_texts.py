@@ -8,11 +8,11 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram.utils.text_decorations import html_decoration
-from babel.lists import format_list
 
 from core import event_texts
 from core.callbacks import MenuCB, SubscriptionCB
 from core.city import CityData
+from core.formats import format_list
 from storage.models import EVENT_KINDS
 from storage.subscriptions import SubscriptionChoice
 

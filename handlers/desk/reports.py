@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import reports
 from core.city import CityData
 from core.config import Settings
+from core.formats import format_list
 from core.services import desk
 from core.services.roles import NotAllowed, Roles
 from core.staff_texts import refusal
@@ -30,7 +31,8 @@ def _locale() -> str:
 def _scope_name(roles: Roles, city: CityData) -> str:
     if roles.is_admin:
         return _("all incubators")
-    return ", ".join(i.name(_locale()) for i in city.incubators if i.code in roles.incubators)
+    names = [i.name(_locale()) for i in city.incubators if i.code in roles.incubators]
+    return format_list(names, locale=_locale())
 
 
 async def cmd_stats(

@@ -14,7 +14,7 @@ from core.config import SUPPORTED_LOCALES
 from core.event_rights import areas_open_to
 from core.event_texts import kind_label
 from core.event_wizard import CITY_WIDE, OPTIONAL_STEPS, WizardDraft
-from core.languages import LANGUAGE_NAMES
+from core.languages import language_name
 from core.services.roles import Roles
 from storage.models import EVENT_KINDS, Event
 
@@ -57,7 +57,8 @@ def wizard_keyboard(
     elif step == "languages":
         for code in SUPPORTED_LOCALES:
             if code not in draft.titles:
-                _button(builder, "➕ " + LANGUAGE_NAMES.get(code, code), step, "language", code)
+                label = "➕ " + language_name(code, _locale(), standalone=True)
+                _button(builder, label, step, "language", code)
         _button(builder, _("Continue ➡️"), step, "next")
         _navigation(builder, step)
         builder.adjust(2, 2, 1, 2)

@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration
-from babel.dates import format_date
 
 from core import erasure_texts
 from core import pitch_texts as texts
 from core.callbacks import MyPitchesCB
 from core.city import CityData
+from core.formats import format_date
 from core.pitch_rules import Block, InvalidAnswer, pack_blocks
 from core.services.pitching import PitchPage
 from handlers.keyboards import main_menu_keyboard

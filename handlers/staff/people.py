@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.city import CityData
 from core.config import Settings
+from core.formats import format_list
 from core.inputs import read_token, read_user_id
 from core.services import staff
 from core.services.roles import NotAllowed, Roles
@@ -102,7 +103,7 @@ async def cmd_coordinators(
     locale = I18n.get_current().current_locale
     lines = [_("<b>Coordinators</b>")]
     for code, ids in people.items():
-        names = ", ".join(mention(i) for i in ids) if ids else _("none yet")
+        names = format_list([mention(i) for i in ids], locale=locale) if ids else _("none yet")
         name = city.incubator(code).name(locale)  # type: ignore[union-attr]
         lines.append(f"{quote(name)} (<code>{code}</code>): {names}")
     await message.answer("\n".join(lines))
