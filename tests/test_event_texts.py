@@ -14,7 +14,7 @@ from core import attendance_texts, event_texts
 from core.attendance_texts import RsvpResult
 from core.callbacks import EventCB
 from core.city import load_city
-from core.languages import create_i18n
+from core.languages import create_i18n, formatting_locale
 from playground.emulator import parse_telegram_html
 from storage.events import RsvpCounts
 from storage.models import EVENT_KINDS, Event
@@ -59,12 +59,20 @@ def test_when_text_uses_babel_for_every_shipped_locale(locale: str) -> None:
     start = event.starts_at.astimezone(TZ)
     end = event.ends_at.astimezone(TZ)
     text = event_texts.when_text(event, locale, TZ)
-    assert format_date(start, "EEEE", locale=locale) in text
-    assert format_date(start, "MMMM", locale=locale) in text
-    assert text.endswith(
-        f"{format_time(start, 'short', locale=locale)}–{format_time(end, 'short', locale=locale)}"
-    )
+    cldr = formatting_locale(locale)
+    assert format_date(start, "EEEE", locale=cldr) in text
+    assert format_date(start, "MMMM", locale=cldr) in text
+    shown_start = format_time(start, "short", locale=cldr).replace("\u202f", " ")
+    shown_end = format_time(end, "short", locale=cldr).replace("\u202f", " ")
+    assert text.endswith(f"{shown_start}–{shown_end}")
     assert "2024" not in text
+
+
+def test_english_times_are_as_in_sweden() -> None:
+    """English readers live in Malmö: 24-hour times and day before month."""
+    text = event_texts.when_text(make_event(), "en", TZ)
+    assert text == "Tuesday 3 December 12:00–13:00"
+    assert "PM" not in text
 
 
 def test_when_text_follows_summer_time_and_spans_days() -> None:

@@ -97,7 +97,7 @@ async def test_a_bound_group_gets_the_card_and_take_tells_the_resident_in_arabic
 
     body, control = await card_in(group)
     assert (body.text or "").startswith(f"💡 <b>New idea {reference}</b>")
-    assert "Written in: العربية" in (body.text or "")
+    assert "Written in: Arabic" in (body.text or "")
     assert (control.text or "").startswith(f"📌 <b>{reference}</b>")
     assert "Status: Received" in (control.text or "")
     assert control.button_labels == [
@@ -280,6 +280,11 @@ async def test_without_a_group_the_coordinators_get_the_card_privately(
         sv("💡 <b>New idea {reference}</b>").format(reference=reference)
     )
     assert sv("🙋 Take it") in control.button_labels
+    # The resident's language is named in Swedish, and the time has no seconds.
+    assert sv("Written in: {language}").format(language="arabiska") in (body.text or "")
+    label = sv("Submitted: {when}").split("{when}")[0]
+    when = next(line for line in (body.text or "").splitlines() if line.startswith(label))
+    assert re.search(r" \d{1,2}:\d{2}$", when), when  # e.g. "4 dec. 2026 21:07"
     assert all(reference not in (m.text or "") for m in group.messages[-2:])
     assert all(reference not in (m.text or "") for m in admin.messages)  # a coordinator has it
 

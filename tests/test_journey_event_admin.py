@@ -75,12 +75,12 @@ async def walk_to_preview(coordinator: FakeUser, *, start: str, end: str) -> Sen
     title_question = await press(coordinator, "🥪 " + SV("Lärande Lunch (Lunch & Learn)"), kinds)
     assert title_question.text == SV(
         "What is the event's title? (in {language}, at most {limit} characters)"
-    ).format(language="Svenska", limit=TITLE_LIMIT)
+    ).format(language="svenska", limit=TITLE_LIMIT)
     await answer(coordinator, "Lunch & lärande <om> odling")
     languages = await answer(coordinator, "Vi pratar stadsodling i Nydala.")
-    assert "➕ Español" in languages.button_labels
-    spanish_title = await press(coordinator, "➕ Español", languages)
-    assert spanish_title.text == SV("The title in {language}:").format(language="Español")
+    assert "➕ Spanska" in languages.button_labels
+    spanish_title = await press(coordinator, "➕ Spanska", languages)
+    assert spanish_title.text == SV("The title in {language}:").format(language="spanska")
     await answer(coordinator, "Almuerzo y aprendizaje")
     languages = await answer(coordinator, "Hablamos de huertos urbanos en Nydala.")
     start_question = await press(coordinator, SV("Continue ➡️"), languages)

@@ -75,6 +75,23 @@ async def open_details(person: FakeUser, locale: str) -> SentMessage:
     return await press(person, label, listing)
 
 
+async def test_an_english_resident_reads_times_as_in_sweden(
+    emulator: TelegramEmulator, running_bot: RunningBot
+) -> None:
+    event = await create_event(running_bot)
+    local_start = event.starts_at.astimezone(TZ)
+    day = f"{local_start:%A} {local_start.day} {local_start:%B}"  # e.g. "Tuesday 8 December"
+    sam = await resident(emulator, 7009, "en")
+
+    listing = await answer(sam, "/events")
+    assert f"{day} 12:00–13:00" in (listing.text or "")
+    assert "PM" not in (listing.text or "") and "AM" not in (listing.text or "")
+
+    card = await press(sam, listing.button_labels[0], listing)
+    assert f"{day} 12:00–13:00" in (card.text or "")
+    assert "PM" not in (card.text or "")
+
+
 async def test_a_spanish_resident_signs_up_and_a_coordinator_sees_the_count(
     emulator: TelegramEmulator, running_bot: RunningBot
 ) -> None:

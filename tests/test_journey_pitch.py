@@ -550,7 +550,7 @@ async def test_a_whole_pitch_in_each_language(
     assert reference is not None
 
     card = await admin.next_message()
-    language_names = {"sv": "Svenska", "en": "English", "es": "Español", "ar": "العربية"}
+    language_names = {"sv": "sueco", "en": "inglés", "es": "español", "ar": "árabe"}
     assert f"Escrita en: {language_names[locale]}" in (card.text or "")
     assert "Incubadora: Incubadora Söder" in (card.text or "")
     assert "Lindängens föräldrar" in (card.text or "")
