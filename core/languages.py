@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aiogram.utils.i18n import I18n
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -41,7 +41,7 @@ def language_name(code: str, reader: str, *, standalone: bool = False) -> str:
     """
     try:
         name = Locale.parse(code).get_display_name(Locale.parse(reader))
-    except (ValueError, TypeError):
+    except (UnknownLocaleError, ValueError, TypeError):
         name = None
     if not name:
         return LANGUAGE_NAMES.get(code, code)

@@ -32,3 +32,22 @@ def test_core_uses_no_dispatcher_router_or_fsm() -> None:
             ):
                 offences.append(f"{path.relative_to(ROOT)}: {module} {sorted(names)}")
     assert offences == []
+
+
+BABEL_FORMATTING = ("babel.dates", "babel.numbers", "babel.lists", "babel.units")
+
+
+def test_babel_formats_only_through_core_formats() -> None:
+    """Every date, time, number and list goes through core/formats.py, so the one choice of
+    formatting locale per catalog (English as in Sweden) holds everywhere."""
+    offences = []
+    for folder in ("bot", "core", "handlers", "storage"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            if path == ROOT / "core" / "formats.py":
+                continue
+            for module, names in _imports(path):
+                if module.startswith(BABEL_FORMATTING) or (
+                    module == "babel" and names & {"dates", "numbers", "lists", "units"}
+                ):
+                    offences.append(f"{path.relative_to(ROOT)}: {module}")
+    assert offences == []
