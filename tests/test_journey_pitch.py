@@ -46,7 +46,7 @@ async def test_full_pitch_in_english_reaches_the_admins(
     assert card.text is not None
     assert card.text.startswith(f"💡 <b>Ny idé {reference.group()}</b>")
     assert "Inkubator: Inkubatorn Innerstaden" in card.text
-    assert "Skriven på: English" in card.text
+    assert "Skriven på: engelska" in card.text
     assert "Kids in Seved have broken bikes &amp; nowhere to fix them &lt;3" in card.text
 
     mine = await answer(amina, "/mypitches")
