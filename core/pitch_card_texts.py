@@ -16,6 +16,7 @@ from core.bidi import isolate, ltr
 from core.callbacks import CardCB, RelayCB
 from core.city import CityData, Incubator
 from core.config import Settings
+from core.languages import reading_locale
 from core.pitch_rules import Block, pack_blocks
 from storage.models import Pitch
 
@@ -147,12 +148,12 @@ def write_prompt(pitch: Pitch, purpose: str) -> tuple[str, ForceReply]:
     if purpose == "ask":
         text = _(
             "❓ Write your question to the resident about {reference} as a reply to this message."
-        ).format(reference=pitch.reference)
+        ).format(reference=ltr(pitch.reference, reading_locale()))
     else:
         text = _(
             "✍️ Write the reason for not taking {reference} forward as a reply to this "
             "message. The resident will read it."
-        ).format(reference=pitch.reference)
+        ).format(reference=ltr(pitch.reference, reading_locale()))
     return text, ForceReply(force_reply=True, selective=True)
 
 
@@ -230,7 +231,9 @@ def resident_messages(
 
 
 def resident_reply_header(pitch: Pitch) -> str:
-    return _("💬 The resident answers about {reference}:").format(reference=pitch.reference)
+    return _("💬 The resident answers about {reference}:").format(
+        reference=ltr(pitch.reference, reading_locale())
+    )
 
 
 def incubator_messages(pitch: Pitch, text: str) -> list[str]:

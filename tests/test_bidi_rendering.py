@@ -12,12 +12,13 @@ from datetime import UTC, datetime
 import pytest
 from bidi import get_display
 
-from core import bidi, event_texts
+from core import bidi, erasure_texts, event_texts, privacy_texts
 from core import pitch_card_texts as card_texts
 from core.city import load_city
 from core.config import Settings
 from core.languages import create_i18n
 from core.services.pitching import PitchPage
+from handlers.desk import inbox
 from handlers.pitch import replies
 from storage.models import Event, Pitch, PitchDraft
 
@@ -161,6 +162,22 @@ def test_an_event_list_line_starting_with_a_number_reads_right_to_left(arabic: s
     text = event_texts.event_line(make_event(), CITY, arabic, SETTINGS.tz, number=1)
     title = bidi.strip_marks(shown_line(text, "Dialogforum om trygghet")).strip()
     assert title.index("Dialogforum") < title.index("1"), title
+
+
+def test_the_privacy_notice_keeps_the_citys_phone_and_e_mail_in_order(arabic: str) -> None:
+    text = privacy_texts.controller_section(CITY.privacy, arabic)
+    assert_runs_kept(text, CITY.privacy.controller_contact, CITY.privacy.dpo_contact)
+    rights = privacy_texts.rights_section(CITY.privacy)
+    assert_runs_kept(rights, CITY.privacy.dpo_contact)
+
+
+def test_the_inbox_and_the_consent_screen_keep_the_reference_whole(arabic: str) -> None:
+    for text in (
+        inbox.pitch_line(make_pitch(), CITY),
+        erasure_texts.pitch_privacy(make_pitch(id=8))[0],
+    ):
+        line = bidi.strip_marks(shown_line(text, REFERENCE))
+        assert line.index("Läxhjälp") < line.index(REFERENCE), line
 
 
 def test_nothing_changes_for_a_swedish_reader() -> None:
