@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core import bidi
+from core.services.desk import read_reference
 
 LTR_LOCALES = ["sv", "en", "es", "de", "pl"]
 RTL_LOCALES = ["ar", "fa", "he"]
@@ -92,3 +93,11 @@ def test_an_isolated_value_is_never_wrapped_twice(value: str, locale: str, known
     once = bidi.isolate(value, locale, ltr=known)
     assert bidi.isolate(once, locale) == once
     assert bidi.isolate(once, locale, ltr=True) == once
+
+
+@pytest.mark.parametrize(
+    "typed", ["\u2066MT-2026-0008\u2069", "\u200fmt-2026-0008", " \u2068MT-2026-0008\u2069 "]
+)
+def test_a_reference_copied_from_an_arabic_message_still_reads(typed: str) -> None:
+    assert read_reference(typed) == "MT-2026-0008"
+    assert read_reference("\u2066MT-2026\u2069") is None

@@ -80,6 +80,13 @@ async def test_an_arabic_pitch_reads_right_from_summary_to_card_to_my_pitches(
     assert PHONE in shown and "46701234504+" not in shown
     assert EMAIL in shown
 
+    # A coordinator who copies the reference from an Arabic card copies its marks too.
+    await admin.send(f"/pitch \u2066{reference.group()}\u2069")
+    found = await admin.next_message()
+    heading = t("💡 <b>New idea {reference}</b>").format(
+        reference=f"\u2066{reference.group()}\u2069"
+    )
+    assert (found.text or "").startswith(heading), found.text
     mine = await answer(amal, "/mypitches")
     line = next(line for line in displayed(mine).split("\n") if reference.group() in line)
     # Right to left: the reference starts the line at the right, the title follows leftwards.
