@@ -73,7 +73,8 @@ async def test_an_arabic_pitch_reads_right_from_summary_to_card_to_my_pitches(
     assert reference is not None
     assert f"\u2066{reference.group()}\u2069" in (confirmation.text or "")
 
-    card = await admin.next_message()
+    card, control = await admin.next_messages(2)  # the pitch, then its status and buttons
+    assert REFERENCE.search(control.text or "") is not None
     assert f"\u2066{reference.group()}\u2069" in (card.text or "")
     shown = displayed(card)
     assert reference.group() in shown
@@ -82,7 +83,7 @@ async def test_an_arabic_pitch_reads_right_from_summary_to_card_to_my_pitches(
 
     # A coordinator who copies the reference from an Arabic card copies its marks too.
     await admin.send(f"/pitch \u2066{reference.group()}\u2069")
-    found = await admin.next_message()
+    found, _found_control = await admin.next_messages(2)
     heading = t("💡 <b>New idea {reference}</b>").format(
         reference=f"\u2066{reference.group()}\u2069"
     )
