@@ -150,7 +150,7 @@ def not_found_text() -> str:
 
 def calendar_caption(event: Event, locale: str) -> str:
     return _("📅 Open this file to add <b>{title}</b> to your calendar.").format(
-        title=quote(event_texts.title_for(event, locale))
+        title=event_texts.title_html(event, locale)
     )
 
 
@@ -170,7 +170,7 @@ def refusal_text(reason: str) -> str:
 
 def answer_text(result: RsvpResult, locale: str) -> str:
     """What the person is told after pressing Going or Not going: the truth as stored."""
-    title = quote(event_texts.title_for(result.event, locale))
+    title = event_texts.title_html(result.event, locale)
     if result.status == "going":
         if not result.changed:
             return _("You are already on the list for <b>{title}</b>. See you there!").format(

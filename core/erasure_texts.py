@@ -9,11 +9,23 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration
 
+from core import bidi
 from core.callbacks import ConsentCB, EraseCB, ForgetCB
+from core.languages import reading_locale
 from storage.erasure import PersonData
 from storage.models import Pitch
 
 quote = html_decoration.quote
+
+
+def _ref(reference: str) -> str:
+    """A pitch reference, kept left to right in a right-to-left reader's sentence."""
+    return bidi.ltr(reference, reading_locale())
+
+
+def _name(text: str) -> str:
+    """Typed text for a sentence: escaped, in its own direction."""
+    return bidi.isolate(quote(text), reading_locale())
 
 
 def _button(text: str, data: str) -> InlineKeyboardButton:
@@ -84,7 +96,7 @@ def last_message(references: Sequence[str], erase_text: bool) -> str:
             _(
                 "From your ideas {references} your name, phone, e-mail, photos, voice notes "
                 "and messages were removed, and the incubator was told."
-            ).format(references=", ".join(references))
+            ).format(references=", ".join(_ref(reference) for reference in references))
         )
         lines.append(text_kept_line(erase_text))
     lines.append(
@@ -102,14 +114,14 @@ def last_message(references: Sequence[str], erase_text: bool) -> str:
 
 def privacy_button(pitch: Pitch) -> InlineKeyboardButton:
     data = ConsentCB(action="open", pitch_id=pitch.id or 0).pack()
-    return _button(_("🔒 My data in {reference}").format(reference=pitch.reference), data)
+    return _button(_("🔒 My data in {reference}").format(reference=_ref(pitch.reference)), data)
 
 
 def pitch_privacy(pitch: Pitch) -> tuple[str, InlineKeyboardMarkup]:
     """The choices for one pitch: withdraw the consent, or stop contact by phone/e-mail."""
     text = "\n\n".join(
         (
-            f"<b>{pitch.reference}</b> · {quote(pitch.title)}",
+            bidi.line(f"<b>{_ref(pitch.reference)}</b> · {_name(pitch.title)}", reading_locale()),
             _("What would you like to do with your data in this idea?"),
         )
     )
@@ -152,7 +164,7 @@ def withdraw_question(pitch: Pitch, erase_text: bool) -> tuple[str, InlineKeyboa
                 "If you withdraw your consent for {reference}, your name, phone, e-mail, "
                 "photos, voice notes and the messages about it are removed, it leaves the "
                 "incubator's inbox, and the incubator is told."
-            ).format(reference=pitch.reference),
+            ).format(reference=_ref(pitch.reference)),
             text_kept_line(erase_text),
             _("Your other ideas are not touched. Withdraw your consent?"),
         )
@@ -163,14 +175,14 @@ def withdraw_question(pitch: Pitch, erase_text: bool) -> tuple[str, InlineKeyboa
 def withdrawn(reference: str) -> str:
     return _(
         "Done. Your consent for {reference} is withdrawn and your details are removed from it."
-    ).format(reference=reference)
+    ).format(reference=_ref(reference))
 
 
 def contact_question(pitch: Pitch) -> tuple[str, InlineKeyboardMarkup]:
     text = _(
         "Stop contact by phone and e-mail for {reference}? Your phone number and e-mail are "
         "removed from it, and the incubator will write to you here in the chat only."
-    ).format(reference=pitch.reference)
+    ).format(reference=_ref(pitch.reference))
     return text, _yes_no(_("✅ Yes, stop it"), "contact_yes", pitch.id or 0)
 
 
@@ -178,7 +190,7 @@ def contact_stopped(reference: str) -> str:
     return _(
         "Done. Your phone number and e-mail are removed from {reference}; the incubator "
         "will write to you here."
-    ).format(reference=reference)
+    ).format(reference=_ref(reference))
 
 
 def nothing_changed() -> str:
@@ -197,7 +209,7 @@ def erase_nobody(user_id: int) -> str:
 
 
 def erase_no_pitch(reference: str) -> str:
-    return _("I can't find a pitch {reference}.").format(reference=reference)
+    return _("I can't find a pitch {reference}.").format(reference=_ref(reference))
 
 
 def erase_person_preview(user_id: int, data: PersonData, erase_text: bool) -> str:
@@ -226,7 +238,7 @@ def erase_person_preview(user_id: int, data: PersonData, erase_text: bool) -> st
 def erase_pitch_preview(pitch: Pitch, erase_text: bool) -> str:
     return "\n\n".join(
         (
-            _("Erase the personal data of {reference}?").format(reference=pitch.reference),
+            _("Erase the personal data of {reference}?").format(reference=_ref(pitch.reference)),
             _(
                 "The name, phone, e-mail, attachments and messages are removed, the consent "
                 "is marked withdrawn, it leaves the inbox, and its incubator is told."
@@ -250,11 +262,13 @@ def erased_person(count: int) -> str:
 
 
 def erased_pitch(reference: str) -> str:
-    return _("Erased the personal data of {reference}.").format(reference=reference)
+    return _("Erased the personal data of {reference}.").format(reference=_ref(reference))
 
 
 def already_erased(reference: str) -> str:
-    return _("The personal data of {reference} was removed already.").format(reference=reference)
+    return _("The personal data of {reference} was removed already.").format(
+        reference=_ref(reference)
+    )
 
 
 def nothing_erased() -> str:
@@ -291,7 +305,7 @@ def coordinator_note(reference: str, why: str, erase_text: bool) -> str:
         if erase_text
         else _("The idea's text stays as the incubator's record.")
     )
-    return notes[why].format(reference=reference) + "\n" + kept
+    return notes[why].format(reference=_ref(reference)) + "\n" + kept
 
 
 def contact_note(reference: str) -> str:
@@ -299,7 +313,7 @@ def contact_note(reference: str) -> str:
         "📵 The resident of {reference} no longer wants to be contacted by phone or e-mail; "
         "their phone number and e-mail have been removed. Write to them by replying to the "
         "card."
-    ).format(reference=reference)
+    ).format(reference=_ref(reference))
 
 
 def card_erased_line() -> str:

@@ -11,6 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.text_decorations import html_decoration
 
+from core.bidi import isolate
 from core.city import CityData
 from core.event_fields import (
     BROADCAST_LIMIT,
@@ -24,7 +25,7 @@ from core.event_notice_texts import broadcast_text
 from core.event_texts import event_card, kind_name, moment_text
 from core.event_wizard import WizardDraft, preview_event
 from core.formats import format_list
-from core.languages import language_name
+from core.languages import language_name, reading_locale
 from core.services.event_publishing import Audience
 
 quote = html_decoration.quote
@@ -286,7 +287,7 @@ def broadcast_preview(text: str, count: int, audience: str) -> str:
                 "It goes to {count} subscriber ({audience}).",
                 "It goes to {count} subscribers ({audience}).",
                 count,
-            ).format(count=count, audience=quote(audience)),
+            ).format(count=count, audience=isolate(quote(audience), reading_locale())),
         ]
     )
 

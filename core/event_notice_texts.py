@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration
 
+from core.bidi import line as rtl_line
 from core.city import CityData
-from core.event_texts import area_text, event_card, event_line, title_for, when_text
+from core.event_texts import event_card, event_line, place_line, title_html, when_text
 from storage.models import Event
 
 quote = html_decoration.quote
@@ -26,9 +27,9 @@ def reminder_text(event: Event, city: CityData, locale: str, tz: ZoneInfo, lead:
         [
             heading,
             "",
-            f"<b>{quote(title_for(event, locale))}</b>",
+            rtl_line(f"<b>{title_html(event, locale)}</b>", locale),
             f"🗓 {quote(when_text(event, locale, tz))}",
-            f"📍 {quote(event.place)} · {quote(area_text(event, city, locale))}",
+            place_line(event, city, locale),
         ]
     )
 
@@ -45,7 +46,7 @@ def change_text(event: Event, city: CityData, locale: str, tz: ZoneInfo) -> str:
 
 def cancellation_text(event: Event, locale: str, tz: ZoneInfo) -> str:
     return _("❌ <b>Cancelled:</b> {title}, {when}. We are sorry!").format(
-        title=quote(title_for(event, locale)), when=quote(when_text(event, locale, tz))
+        title=title_html(event, locale), when=quote(when_text(event, locale, tz))
     )
 
 

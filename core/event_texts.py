@@ -19,6 +19,8 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram.utils.text_decorations import html_decoration
 
+from core.bidi import isolate
+from core.bidi import line as rtl_line
 from core.callbacks import EventCB
 from core.city import CityData
 from core.formats import cldr, format_date, format_time
@@ -109,6 +111,11 @@ def title_for(event: Event, locale: str) -> str:
     return _in_language(event.titles, locale, event.default_locale)
 
 
+def title_html(event: Event, locale: str) -> str:
+    """The title for a sentence (HTML-escaped), kept in its own direction in any locale."""
+    return isolate(quote(title_for(event, locale)), locale)
+
+
 def description_for(event: Event, locale: str) -> str:
     return _in_language(event.descriptions, locale, event.default_locale)
 
@@ -162,11 +169,11 @@ def event_card(
     lines = []
     if event.status == "cancelled":
         lines += [_("❌ <b>Cancelled</b>"), ""]
-    lines.append(f"{KIND_EMOJI.get(event.kind, '📅')} <b>{quote(title_for(event, locale))}</b>")
-    lines.append(f"<i>{quote(kind_name(event.kind))}</i>")
+    lines.append(_title_line(event, locale))
+    lines.append(rtl_line(f"<i>{isolate(quote(kind_name(event.kind)), locale)}</i>", locale))
     lines.append("")
     lines.append(f"🗓 {quote(when_text(event, locale, tz))}")
-    lines.append(f"📍 {quote(event.place)} · {quote(area_text(event, city, locale))}")
+    lines.append(place_line(event, city, locale))
     if event.capacity is not None:
         capacity = ngettext("👥 {count} place", "👥 {count} places", event.capacity).format(
             count=event.capacity
@@ -198,6 +205,21 @@ def event_card(
     return "\n".join(lines)
 
 
+def _title_line(event: Event, locale: str, *, number: int | None = None) -> str:
+    """'1. 🗣 <b>Dialogforum om trygghet</b>': a line that may start with a digit or Latin
+    text, so it is laid out in the reader's direction with the title isolated."""
+    prefix = f"{number}. " if number is not None else ""
+    title = title_html(event, locale)
+    return rtl_line(f"{prefix}{KIND_EMOJI.get(event.kind, '📅')} <b>{title}</b>", locale)
+
+
+def place_line(event: Event, city: CityData, locale: str) -> str:
+    """'📍 Rosengårds bibliotek, Amiralsgatan 5 · Öster': each name keeps its own direction."""
+    place = isolate(quote(event.place), locale)
+    area = isolate(quote(area_text(event, city, locale)), locale)
+    return rtl_line(f"📍 {place} · {area}", locale)
+
+
 def event_line(
     event: Event,
     city: CityData,
@@ -209,11 +231,10 @@ def event_line(
     waiting: int | None = None,
 ) -> str:
     """One event in a list (HTML): title, kind, time and place; counts for coordinators."""
-    prefix = f"{number}. " if number is not None else ""
     lines = [
-        f"{prefix}{KIND_EMOJI.get(event.kind, '📅')} <b>{quote(title_for(event, locale))}</b>",
+        _title_line(event, locale, number=number),
         f"🗓 {quote(when_text(event, locale, tz))}",
-        f"📍 {quote(event.place)} · {quote(area_text(event, city, locale))}",
+        place_line(event, city, locale),
     ]
     if going is not None and waiting is not None:
         lines.append(

@@ -57,6 +57,12 @@ def pick_locale(language_code: str | None, default: str) -> str:
     return default
 
 
+def reading_locale() -> str:
+    """The locale of the text being rendered (the i18n context); '' outside one."""
+    i18n = I18n.get_current(no_error=True)
+    return i18n.current_locale if i18n is not None else ""
+
+
 def compile_catalogs(locales_dir: Path = LOCALES_DIR) -> list[Path]:
     """Compile every `<lang>/LC_MESSAGES/messages.po` to `.mo` (fuzzy entries left out)."""
     written = []

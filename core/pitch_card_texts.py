@@ -12,9 +12,11 @@ from aiogram.utils.text_decorations import html_decoration
 from core import erasure_texts
 from core import pitch_texts as texts
 from core import pitch_workflow as workflow
+from core.bidi import isolate, ltr
 from core.callbacks import CardCB, RelayCB
-from core.city import CityData
+from core.city import CityData, Incubator
 from core.config import Settings
+from core.languages import reading_locale
 from core.pitch_rules import Block, pack_blocks
 from storage.models import Pitch
 
@@ -30,10 +32,8 @@ def card_body(pitch: Pitch, city: CityData, locale: str, settings: Settings) -> 
     incubator = city.incubator(pitch.incubator_code)
     facts = "\n".join(
         (
-            _("💡 <b>New idea {reference}</b>").format(reference=pitch.reference),
-            _("Incubator: {name}").format(
-                name=quote(incubator.name(locale)) if incubator else "–"
-            ),
+            _("💡 <b>New idea {reference}</b>").format(reference=ltr(pitch.reference, locale)),
+            _("Incubator: {name}").format(name=_incubator_name(incubator, locale)),
             _("Where: {place}").format(place=quote(texts.place_label(pitch, city, locale))),
             _("Theme: {theme}").format(theme=quote(texts.theme_label(pitch, city, locale))),
             _("Support wanted: {support}").format(
@@ -42,9 +42,9 @@ def card_body(pitch: Pitch, city: CityData, locale: str, settings: Settings) -> 
             _("Written in: {language}").format(
                 language=texts.language_label(pitch.language, locale)
             ),
-            _("From: {who}").format(who=quote(texts.submitter_label(pitch))),
+            _("From: {who}").format(who=quote(texts.submitter_label(pitch, locale))),
             _("Contact: {contact}").format(
-                contact="–" if pitch.erased_at else quote(texts.contact_label(pitch))
+                contact="–" if pitch.erased_at else quote(texts.contact_label(pitch, locale))
             ),
             _("Submitted: {when}").format(
                 when=texts.when_label(_aware(pitch.submitted_at), settings.tz, locale)
@@ -70,15 +70,15 @@ def control_text(pitch: Pitch, city: CityData, locale: str, settings: Settings) 
     incubator = city.incubator(pitch.incubator_code)
     lines = [
         _("📌 <b>{reference}</b> · {title}").format(
-            reference=pitch.reference, title=quote(pitch.title)
+            reference=ltr(pitch.reference, locale), title=isolate(quote(pitch.title), locale)
         ),
         _("Status: {status}").format(status=texts.statuses().get(pitch.status, pitch.status)),
-        _("Incubator: {name}").format(name=quote(incubator.name(locale)) if incubator else "–"),
+        _("Incubator: {name}").format(name=_incubator_name(incubator, locale)),
     ]
     if pitch.assignee_name:
         lines.append(
             _("Handled by {name} · {when}").format(
-                name=quote(pitch.assignee_name),
+                name=isolate(quote(pitch.assignee_name), locale),
                 when=texts.when_label(_aware(pitch.updated_at), settings.tz, locale),
             )
         )
@@ -89,6 +89,11 @@ def control_text(pitch: Pitch, city: CityData, locale: str, settings: Settings) 
     elif pitch.status in workflow.OPEN_STATUSES:
         lines.append(_("Reply to this message to write to the resident."))
     return "\n".join(lines)
+
+
+def _incubator_name(incubator: Incubator | None, locale: str) -> str:
+    """The incubator's name as HTML, isolated for a right-to-left reader; '–' if unknown."""
+    return isolate(quote(incubator.name(locale)), locale) if incubator else "–"
 
 
 def _button(text: str, pitch: Pitch, action: str, value: str = "") -> InlineKeyboardButton:
@@ -145,12 +150,12 @@ def write_prompt(pitch: Pitch, purpose: str) -> tuple[str, ForceReply]:
     if purpose == "ask":
         text = _(
             "❓ Write your question to the resident about {reference} as a reply to this message."
-        ).format(reference=pitch.reference)
+        ).format(reference=ltr(pitch.reference, reading_locale()))
     else:
         text = _(
             "✍️ Write the reason for not taking {reference} forward as a reply to this "
             "message. The resident will read it."
-        ).format(reference=pitch.reference)
+        ).format(reference=ltr(pitch.reference, reading_locale()))
     return text, ForceReply(force_reply=True, selective=True)
 
 
@@ -176,8 +181,8 @@ def _around(sentence: str) -> tuple[str, str]:
 def _notice_header(pitch: Pitch, action: str, city: CityData, locale: str) -> str:
     incubator = city.incubator(pitch.incubator_code)
     values = {
-        "reference": pitch.reference,
-        "incubator": quote(incubator.name(locale)) if incubator else "",
+        "reference": ltr(pitch.reference, locale),
+        "incubator": _incubator_name(incubator, locale) if incubator else "",
     }
     headers = {
         "take": _(
@@ -228,7 +233,9 @@ def resident_messages(
 
 
 def resident_reply_header(pitch: Pitch) -> str:
-    return _("💬 The resident answers about {reference}:").format(reference=pitch.reference)
+    return _("💬 The resident answers about {reference}:").format(
+        reference=ltr(pitch.reference, reading_locale())
+    )
 
 
 def incubator_messages(pitch: Pitch, text: str) -> list[str]:

@@ -15,6 +15,7 @@ from aiogram.utils.text_decorations import html_decoration
 
 from core import erasure_texts
 from core import pitch_texts as texts
+from core.bidi import isolate
 from core.city import CityData
 from core.config import Settings
 from core.pitch_rules import Block, pack_blocks
@@ -45,7 +46,7 @@ def history_entries(
     entries = []
     for event in events:
         prefix = texts.when_label(_aware(event.created_at), settings.tz, locale) + " · "
-        who = quote(event.actor_name or "")
+        who = isolate(quote(event.actor_name or ""), locale)
         words = erasure_texts.removed_words() if event.detail is None else event.detail
         if event.kind in ("message", "ask"):
             template = _("{who} wrote to the resident: {text}")
@@ -60,7 +61,7 @@ def history_entries(
         elif event.kind == "move":
             target = city.incubator((event.detail or "").partition(">")[2])
             what = _("{who} moved it to {incubator}").format(
-                who=who, incubator=quote(target.name(locale)) if target else ""
+                who=who, incubator=isolate(quote(target.name(locale)), locale) if target else ""
             )
             entries.append(Block(prefix + what, ""))
         else:

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import gettext as _
 
+from core.bidi import isolate, ltr
 from core.city import CityData
 from core.formats import format_datetime, format_list
 from core.languages import language_name
@@ -49,7 +50,9 @@ def place_label(answers: PitchAnswers, city: CityData, locale: str) -> str:
     """'Möllevången · Innerstaden', 'Söder' or 'The whole city'."""
     neighbourhood = city.neighbourhood(answers.neighbourhood_code or "")
     area = city.area(neighbourhood.area if neighbourhood else (answers.area_code or ""))
-    names = [place.name(locale) for place in (neighbourhood, area) if place is not None]
+    names = [
+        isolate(place.name(locale), locale) for place in (neighbourhood, area) if place is not None
+    ]
     return " · ".join(names) if names else _("The whole city")
 
 
@@ -79,18 +82,21 @@ def within_sentence(label: str) -> str:
     return label[:1].lower() + label[1:]
 
 
-def submitter_label(answers: PitchAnswers) -> str:
+def submitter_label(answers: PitchAnswers, locale: str) -> str:
+    """The kind of submitter and their name; the name isolated for a right-to-left reader."""
     kind = submitter_kinds().get(answers.submitter_kind or "", "")
-    parts = [part for part in (kind, answers.submitter_name) if part]
+    name = isolate(answers.submitter_name or "", locale)
+    parts = [part for part in (kind, name) if part]
     return " · ".join(parts) if parts else _("Not given")
 
 
-def contact_label(answers: PitchAnswers) -> str:
+def contact_label(answers: PitchAnswers, locale: str) -> str:
+    """How the resident may be reached; phone and e-mail kept left to right in any locale."""
     parts = [_("In this chat")]
     if answers.contact_phone:
-        parts.append(_("phone {phone}").format(phone=answers.contact_phone))
+        parts.append(_("phone {phone}").format(phone=ltr(answers.contact_phone, locale)))
     if answers.contact_email:
-        parts.append(_("e-mail {email}").format(email=answers.contact_email))
+        parts.append(_("e-mail {email}").format(email=ltr(answers.contact_email, locale)))
     return " · ".join(parts)
 
 

@@ -15,10 +15,11 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram.utils.text_decorations import html_decoration
 
+from core.bidi import isolate, ltr
 from core.callbacks import MenuCB, PrivacyCB
 from core.city import Privacy
 from core.formats import format_date, format_unit
-from core.languages import language_name
+from core.languages import language_name, reading_locale
 from core.pitch_rules import Block, pack_blocks
 from core.retention import RetentionPolicy
 
@@ -59,10 +60,12 @@ def controller_section(privacy: Privacy, locale: str) -> str:
         (
             _("<b>Who is responsible</b>"),
             _("{controller} is responsible for your data (the controller).").format(
-                controller=quote(privacy.controller_name(locale))
+                controller=isolate(quote(privacy.controller_name(locale)), locale)
             ),
-            _("Contact: {contact}").format(contact=quote(privacy.controller_contact)),
-            _("Data protection officer: {dpo}").format(dpo=quote(privacy.dpo_contact)),
+            _("Contact: {contact}").format(contact=ltr(quote(privacy.controller_contact), locale)),
+            _("Data protection officer: {dpo}").format(
+                dpo=ltr(quote(privacy.dpo_contact), locale)
+            ),
         )
     )
 
@@ -177,7 +180,7 @@ def rights_section(privacy: Privacy) -> str:
             _(
                 "• To object to how we use your data or to have it restricted, write to the "
                 "data protection officer: {dpo}"
-            ).format(dpo=quote(privacy.dpo_contact)),
+            ).format(dpo=ltr(quote(privacy.dpo_contact), reading_locale())),
         )
     )
 

@@ -10,6 +10,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram.utils.text_decorations import html_decoration
 
 from core import event_texts
+from core.bidi import isolate
 from core.callbacks import MenuCB, SubscriptionCB
 from core.city import CityData
 from core.formats import format_list
@@ -82,11 +83,13 @@ def screen_keyboard(choice: SubscriptionChoice, city: CityData) -> InlineKeyboar
 def saved_summary(choice: SubscriptionChoice, city: CityData) -> str:
     locale = _locale()
     kinds = format_list(
-        [event_texts.kind_name(k) for k in EVENT_KINDS if k in choice.kinds], locale=locale
+        [isolate(event_texts.kind_name(k), locale) for k in EVENT_KINDS if k in choice.kinds],
+        locale=locale,
     )
     if choice.areas:
         areas = format_list(
-            [a.name(locale) for a in city.areas if a.code in choice.areas], locale=locale
+            [isolate(a.name(locale), locale) for a in city.areas if a.code in choice.areas],
+            locale=locale,
         )
     else:
         areas = _("all of Malmö")

@@ -23,7 +23,9 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import pitch_card_texts as cards
+from core.bidi import ltr
 from core.callbacks import CardCB, RelayCB
+from core.languages import reading_locale
 from core.pitch_notices import Courier, Incoming
 from core.services import pitch_relay as relay
 from core.services import pitch_review as review
@@ -305,7 +307,7 @@ async def on_reply_button(
     await state.update_data(reply_pitch=pitch.id)
     await callback.message.answer(  # type: ignore[union-attr]
         _("Write your answer about {reference}; I will pass it on.").format(
-            reference=pitch.reference
+            reference=ltr(pitch.reference, reading_locale())
         )
     )
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import jobs
+from core import bidi
 from core import pitch_card_texts as card_texts
 from core.city import load_city
 from playground.emulator import FakeGroup, FakeUser, SentMessage, TelegramEmulator
@@ -83,9 +84,10 @@ async def stored_pitch(running_bot: RunningBot, reference: str) -> Pitch:
 
 
 def notice(locale: str, msgid: str, reference: str, incubator: str = "soder") -> str:
-    """A resident notice as the resident's catalog renders it."""
-    name = CITY.incubator(incubator).name(locale)  # type: ignore[union-attr]
-    return translator(locale)(msgid).format(reference=reference, incubator=name)
+    """A resident notice as the resident's catalog renders it (values isolated right to left)."""
+    name = bidi.isolate(CITY.incubator(incubator).name(locale), locale)  # type: ignore[union-attr]
+    ref = bidi.ltr(reference, locale)
+    return translator(locale)(msgid).format(reference=ref, incubator=name)
 
 
 async def test_a_bound_group_gets_the_card_and_take_tells_the_resident_in_arabic(

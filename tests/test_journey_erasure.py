@@ -11,6 +11,7 @@ import pytest
 from aiogram.fsm.storage.base import DefaultKeyBuilder, StorageKey
 from sqlalchemy import select
 
+from core import bidi
 from core.callbacks import ConsentCB, EraseCB, ForgetCB
 from core.pitch_notices import deliver_pitch
 from core.pitch_rules import format_reference
@@ -109,7 +110,8 @@ async def my_data_in(resident: FakeUser, locale: str, reference: str) -> SentMes
     """/mypitches, then the resident's choices about their data in one pitch."""
     t = translator(locale)
     mine = await answer(resident, "/mypitches")
-    return await press(resident, t("🔒 My data in {reference}").format(reference=reference), mine)
+    label = t("🔒 My data in {reference}").format(reference=bidi.ltr(reference, locale))
+    return await press(resident, label, mine)
 
 
 async def confirm(resident: FakeUser, question: SentMessage, label: str) -> str:
@@ -208,7 +210,7 @@ async def test_stopping_contact_by_phone_and_email(
     assert done == t(
         "Done. Your phone number and e-mail are removed from {reference}; the incubator "
         "will write to you here."
-    ).format(reference=pitch.reference)
+    ).format(reference=bidi.ltr(pitch.reference, "ar"))  # kept left to right in Arabic
     note = await coordinator.next_message()
     assert note.text == (
         f"📵 The resident of {pitch.reference} no longer wants to be contacted by phone or "

@@ -65,10 +65,12 @@ def test_every_button_is_one_its_step_offers(locale: str) -> None:
 def test_pages_of_my_pitches_have_arrows_only_where_there_is_more(locale: str) -> None:
     def arrows(page: int, pages: int) -> list[str]:
         found = PitchPage(pitches=[], page=page, pages=pages, total=pages * 5)
-        markup = replies.my_pitches_keyboard(found)
+        markup = replies.my_pitches_keyboard(found, locale)
         return [b.text for row in markup.inline_keyboard for b in row if b.text in "◀️▶️"]
 
+    # Right to left, the way back points right: the arrows are mirrored in Arabic.
+    back, on = ("▶️", "◀️") if locale == "ar" else ("◀️", "▶️")
     assert arrows(0, 1) == []
-    assert arrows(0, 3) == ["▶️"]
-    assert arrows(1, 3) == ["◀️", "▶️"]
-    assert arrows(2, 3) == ["◀️"]
+    assert arrows(0, 3) == [on]
+    assert arrows(1, 3) == [back, on]
+    assert arrows(2, 3) == [back]

@@ -12,6 +12,7 @@ import pytest
 from aiohttp import web
 from playwright.async_api import Browser, async_playwright, expect
 
+from core import bidi
 from playground.__main__ import listening_socket
 from playground.personas import ADMIN_ID, GROUP_ID
 from playground.runtime import Playground
@@ -147,7 +148,7 @@ async def test_a_pitch_in_arabic_reaches_the_group_and_the_decision_comes_back(
     accepted = AR(
         "🎉 Your idea {reference} has been accepted into {incubator}! A coordinator "
         "will be in touch here about the next steps."
-    ).format(reference=reference, incubator=incubator)
+    ).format(reference=bidi.ltr(reference, "ar"), incubator=bidi.isolate(incubator, "ar"))
     notice = amal.locator("li.msg.bot .text", has_text=reference).last
     await expect(notice).to_have_text(accepted)
     assert await notice.evaluate("node => getComputedStyle(node).direction") == "rtl"

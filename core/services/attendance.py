@@ -281,7 +281,7 @@ def promotion_payload(
 ) -> dict[str, object]:
     """The notice to someone who got a place from the waiting list, in their language."""
     with i18n.context(), i18n.use_locale(locale):
-        title = html_decoration.quote(event_texts.title_for(event, locale))
+        title = event_texts.title_html(event, locale)
         text = "\n\n".join(
             (
                 _(

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import pitch_workflow as workflow
+from core.bidi import strip_marks
 from core.callbacks import INBOX_STATUSES
 from core.city import CityData, Incubator
 from core.services import pitch_review
@@ -45,8 +46,9 @@ class PitchWithHistory:
 
 
 def read_reference(text: str | None) -> str | None:
-    """A pitch reference as typed (`mt-2026-0042` too), upper-cased; None if it is not one."""
-    value = (text or "").strip()
+    """A pitch reference as typed (`mt-2026-0042` too), upper-cased; None if it is not one.
+    Direction marks copied with it from a right-to-left message are left out."""
+    value = strip_marks(text or "").strip()
     return value.upper() if REFERENCE.fullmatch(value) else None
 
 

@@ -14,6 +14,8 @@ from aiogram.utils.text_decorations import html_decoration
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import pitch_texts
+from core.bidi import isolate, ltr
+from core.bidi import line as rtl_line
 from core.callbacks import INBOX_STATUSES, InboxCB
 from core.city import CityData
 from core.services import desk
@@ -35,8 +37,11 @@ quote = html_decoration.quote
 def pitch_line(pitch: Pitch, city: CityData) -> str:
     status = pitch_texts.statuses().get(pitch.status, pitch.status)
     incubator = city.incubator(pitch.incubator_code)
-    name = incubator.name(I18n.get_current().current_locale) if incubator else ""
-    return f"<b>{pitch.reference}</b> · {quote(pitch.title)}\n{status} · {quote(name)}"
+    locale = I18n.get_current().current_locale
+    name = isolate(quote(incubator.name(locale)), locale) if incubator else ""
+    title = isolate(quote(pitch.title), locale)
+    heading = rtl_line(f"<b>{ltr(pitch.reference, locale)}</b> · {title}", locale)
+    return f"{heading}\n{status} · {name}"
 
 
 def inbox_keyboard(status: str, page: int, total: int) -> InlineKeyboardMarkup:

@@ -24,8 +24,9 @@ async def cmd_my_pitches(
     message: Message, session: AsyncSession, user: User, city: CityData, settings: Settings
 ) -> None:
     found = await pitching.pitches_for_resident(session, user_id=user.telegram_id, page=0)
-    text = replies.my_pitches(found, city, current_locale(), settings.tz)
-    await message.answer(text, reply_markup=replies.my_pitches_keyboard(found))
+    locale = current_locale()
+    text = replies.my_pitches(found, city, locale, settings.tz)
+    await message.answer(text, reply_markup=replies.my_pitches_keyboard(found, locale))
 
 
 async def on_my_pitches_page(
@@ -43,9 +44,11 @@ async def on_my_pitches_page(
     await callback.answer()
     page = callback_data.page
     found = await pitching.pitches_for_resident(session, user_id=user.telegram_id, page=page)
-    text = replies.my_pitches(found, city, current_locale(), settings.tz)
+    locale = current_locale()
+    text = replies.my_pitches(found, city, locale, settings.tz)
+    markup = replies.my_pitches_keyboard(found, locale)
     with contextlib.suppress(TelegramBadRequest):  # the same page again: nothing to change
-        await callback.message.edit_text(text, reply_markup=replies.my_pitches_keyboard(found))
+        await callback.message.edit_text(text, reply_markup=markup)
 
 
 def register(router: Router) -> None:

@@ -8,6 +8,7 @@ from aiogram.utils.text_decorations import html_decoration
 
 from core import pitch_rules as rules
 from core import pitch_texts as texts
+from core.bidi import isolate, page_arrows
 from core.city import CityData
 from handlers.pitch.markup import button, keyboard, nav_row
 from storage.models import PitchDraft
@@ -134,11 +135,12 @@ def neighbourhood_question(city: CityData, area_code: str, page: int, locale: st
     pages = rules.page_count(len(hoods), per_page)
     page = min(max(page, 0), pages - 1)
     shown = hoods[page * per_page : (page + 1) * per_page]
+    previous, following = page_arrows(locale)
     paging = []
     if page > 0:
-        paging.append(button("◀️", "where", "page", f"{area_code}.{page - 1}"))
+        paging.append(button(previous, "where", "page", f"{area_code}.{page - 1}"))
     if page + 1 < pages:
-        paging.append(button("▶️", "where", "page", f"{area_code}.{page + 1}"))
+        paging.append(button(following, "where", "page", f"{area_code}.{page + 1}"))
     markup = keyboard(
         [button(hood.name(locale), "where", "hood", hood.code) for hood in shown],
         paging,
@@ -146,7 +148,7 @@ def neighbourhood_question(city: CityData, area_code: str, page: int, locale: st
         [button(_("⬅️ Other areas"), "where", "areas"), button(_("✖️ Cancel"), "where", "cancel")],
         width=2,
     )
-    body = _("Which neighbourhood in {area}?").format(area=area_name)
+    body = _("Which neighbourhood in {area}?").format(area=isolate(quote(area_name), locale))
     if pages > 1:
         body += " " + _("(page {page} of {pages})").format(page=page + 1, pages=pages)
     return f"{header('where')}\n{body}", markup

@@ -12,6 +12,8 @@ from aiogram.utils.text_decorations import html_decoration
 
 from core import erasure_texts
 from core import pitch_texts as texts
+from core.bidi import isolate, ltr, page_arrows
+from core.bidi import line as rtl_line
 from core.callbacks import MyPitchesCB
 from core.city import CityData
 from core.formats import format_date
@@ -36,8 +38,8 @@ def summary(
             _("Support wanted: {support}").format(
                 support=quote(texts.support_label(draft, city, locale))
             ),
-            _("From: {who}").format(who=quote(texts.submitter_label(draft))),
-            _("Contact: {contact}").format(contact=quote(texts.contact_label(draft))),
+            _("From: {who}").format(who=quote(texts.submitter_label(draft, locale))),
+            _("Contact: {contact}").format(contact=quote(texts.contact_label(draft, locale))),
         )
     )
     blocks = [
@@ -163,13 +165,14 @@ def draft_kept() -> str:
     return _("Your draft is saved. Continue any time with /pitch.")
 
 
-def submitted(reference: str, title: str, incubator_name: str) -> str:
+def submitted(reference: str, title: str, incubator_name: str, locale: str) -> str:
     return "\n\n".join(
         (
             _("🎉 Thank you! Your idea “{title}” has been sent to {incubator}.").format(
-                title=quote(title), incubator=quote(incubator_name)
+                title=isolate(quote(title), locale),
+                incubator=isolate(quote(incubator_name), locale),
             ),
-            _("Your reference is <b>{reference}</b>.").format(reference=reference),
+            _("Your reference is <b>{reference}</b>.").format(reference=ltr(reference, locale)),
             _(
                 "A coordinator will read it and answer you here in this chat. You can follow "
                 "your ideas with /mypitches."
@@ -196,11 +199,13 @@ def my_pitches(found: PitchPage, city: CityData, locale: str, tz: ZoneInfo) -> s
         entries.append(
             "\n".join(
                 (
-                    f"<b>{pitch.reference}</b> · {quote(pitch.title)}",
+                    _reference_line(pitch.reference, pitch.title, locale),
                     _("Status: {status}").format(status=status_names.get(pitch.status, "")),
                     _("Sent {date} to {incubator}").format(
                         date=format_date(submitted.astimezone(tz), format="long", locale=locale),
-                        incubator=quote(incubator.name(locale) if incubator else ""),
+                        incubator=isolate(
+                            quote(incubator.name(locale) if incubator else ""), locale
+                        ),
                     ),
                 )
             )
@@ -208,14 +213,22 @@ def my_pitches(found: PitchPage, city: CityData, locale: str, tz: ZoneInfo) -> s
     return "\n\n".join(entries)
 
 
-def my_pitches_keyboard(found: PitchPage) -> InlineKeyboardMarkup:
+def _reference_line(reference: str, title: str, locale: str) -> str:
+    """'<b>MT-2026-0008</b> · title', laid out in the reader's direction: the line would
+    otherwise begin with Latin letters and read left to right in Arabic."""
+    text = f"<b>{ltr(reference, locale)}</b> · {isolate(quote(title), locale)}"
+    return rtl_line(text, locale)
+
+
+def my_pitches_keyboard(found: PitchPage, locale: str) -> InlineKeyboardMarkup:
     """A button per pitch for the resident's data in it, ◀️ ▶️ between pages when there
-    are several, then the main menu."""
+    are several (mirrored right to left), then the main menu."""
+    previous, following = page_arrows(locale)
     paging = []
     if found.page > 0:
-        paging.append(InlineKeyboardButton(text="◀️", callback_data=_page(found.page - 1)))
+        paging.append(InlineKeyboardButton(text=previous, callback_data=_page(found.page - 1)))
     if found.page + 1 < found.pages:
-        paging.append(InlineKeyboardButton(text="▶️", callback_data=_page(found.page + 1)))
+        paging.append(InlineKeyboardButton(text=following, callback_data=_page(found.page + 1)))
     menu = main_menu_keyboard().inline_keyboard
     own = [[erasure_texts.privacy_button(pitch)] for pitch in found.pitches]
     return InlineKeyboardMarkup(inline_keyboard=[*own, paging, *menu] if paging else [*own, *menu])

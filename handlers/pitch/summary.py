@@ -50,8 +50,9 @@ async def on_submit(
         return
     await state.clear()
     incubator = city.incubator(pitch.incubator_code)
-    name = incubator.name(current_locale()) if incubator else pitch.incubator_code
-    text = replies.submitted(pitch.reference, pitch.title, name)
+    locale = current_locale()
+    name = incubator.name(locale) if incubator else pitch.incubator_code
+    text = replies.submitted(pitch.reference, pitch.title, name, locale)
     await message.answer(text, reply_markup=main_menu_keyboard())
     logger.info("user %s submitted pitch %s", user.telegram_id, pitch.id)
     await deliver_pitch(bot, session, pitch=pitch, city=city, i18n=i18n, settings=settings)
