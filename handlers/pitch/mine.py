@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from aiogram import Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -44,8 +41,7 @@ async def on_my_pitches_page(
     page = callback_data.page
     found = await pitching.pitches_for_resident(session, user_id=user.telegram_id, page=page)
     text = replies.my_pitches(found, city, current_locale(), settings.tz)
-    with contextlib.suppress(TelegramBadRequest):  # the same page again: nothing to change
-        await callback.message.edit_text(text, reply_markup=replies.my_pitches_keyboard(found))
+    await callback.message.edit_text(text, reply_markup=replies.my_pitches_keyboard(found))
 
 
 def register(router: Router) -> None:
