@@ -204,10 +204,13 @@ def counts_after_answer(shown: str, result: RsvpResult) -> str:
     event = result.event
     if event.capacity is None:
         return shown
-    counted = event_texts.places_text(event.capacity) + event_texts.COUNT_SEPARATOR
+    capacity = event_texts.places_text(event.capacity)
     lines = shown.split("\n")
     for number, line in enumerate(lines):
-        if line.startswith(counted):
+        # The first line naming the places is the card's (a description comes after it).
+        if line.startswith(capacity):
+            if not line.startswith(capacity + event_texts.COUNT_SEPARATOR):
+                break  # an announcement's places, without counts
             lines[number] = event_texts.capacity_line(event, result.counts.going)
             below = number + 1
             if below < len(lines) and lines[below].startswith(ANSWERS_MARK):
