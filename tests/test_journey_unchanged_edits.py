@@ -14,8 +14,9 @@ from storage import events as event_data
 from storage.models import Event, utcnow
 from tests.card_steps import card_in, fresh_pitch, soder_coordinators
 from tests.conftest import RunningBot
-from tests.journeys import answer, press, translator
+from tests.journeys import CITY, answer, press, translator
 from tests.staff_steps import ADMIN_ID, errors_logged
+from tests.test_journey_desk import long_history, open_history
 
 TZ = ZoneInfo("Europe/Stockholm")
 WENT_WRONG = (
@@ -213,4 +214,42 @@ async def test_back_on_a_card_pressed_twice_answers_quietly(
     await press_twice(emulator, sara, t("⬅️ Back"), control)
     assert await quiet_until_help(sara, help_says, "en") == []
     assert t("🚫 Not taken forward") in control.button_labels
+    assert errors_logged(caplog) == []
+
+
+async def test_the_neighbourhood_pager_pressed_twice_answers_quietly(
+    emulator: TelegramEmulator, running_bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    t = translator("ar")
+    amal = await person(emulator, 7306, "ar")
+    help_says = await help_text(amal)
+    await amal.send("/pitch")
+    await amal.next_messages(2)  # the welcome and the first step
+    await answer(amal, "Läxhjälp")
+    await answer(amal, "Barnen behöver hjälp med läxorna.")
+    saved = await answer(amal, "En kväll i veckan på biblioteket.")
+    where = await press(amal, t("Next ➡️"), saved)
+    await amal.press(CITY.area("innerstaden").name("ar"), message=where)  # type: ignore[union-attr]
+    await amal.wait_for(lambda: where.edit_count == 1)
+    shown = where.text
+    await press_twice(emulator, amal, "▶️", where)
+    assert where.edit_count == 2
+    assert where.text != shown
+    assert await quiet_until_help(amal, help_says, "ar") == []
+    assert errors_logged(caplog) == []
+
+
+async def test_a_history_page_pressed_twice_answers_quietly(
+    emulator: TelegramEmulator, running_bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    admin = await person(emulator, ADMIN_ID, "en")
+    await person(emulator, 7307, "sv")
+    pitch = await fresh_pitch(running_bot, 7307, "Läxhjälp i Nydala")
+    await long_history(running_bot, pitch.reference)
+    admin.mark_all_read()
+    help_says = await help_text(admin)
+    history = await open_history(admin, admin, pitch.reference)
+    await press_twice(emulator, admin, "▶️", history)
+    assert history.edit_count == 1
+    assert await quiet_until_help(admin, help_says, "en") == []
     assert errors_logged(caplog) == []
