@@ -9,9 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from core.pitch_rules import format_reference
 from playground.emulator import NOT_MODIFIED, FakeUser, SentMessage, TelegramEmulator
 from storage import events as event_data
-from storage.models import Event, utcnow
+from storage.models import Event, Pitch, utcnow
+from storage.pitches import next_reference_number
 from tests.card_steps import card_in, fresh_pitch, soder_coordinators
 from tests.conftest import RunningBot
 from tests.journeys import CITY, answer, press, translator
@@ -252,4 +254,63 @@ async def test_a_history_page_pressed_twice_answers_quietly(
     await press_twice(emulator, admin, "▶️", history)
     assert history.edit_count == 1
     assert await quiet_until_help(admin, help_says, "en") == []
+    assert errors_logged(caplog) == []
+
+
+async def stored_pitches(running_bot: RunningBot, resident_id: int, count: int) -> None:
+    """`count` sent pitches of the resident, straight into the database."""
+    now = utcnow()
+    async with running_bot.sessionmaker() as session:
+        for number in range(count):
+            reference = format_reference(now.year, await next_reference_number(session, now.year))
+            session.add(
+                Pitch(
+                    reference=reference,
+                    user_id=resident_id,
+                    language="es",
+                    title=f"Idea {number + 1}",
+                    need="Más bancos en el parque.",
+                    area_code="soder",
+                    neighbourhood_code="nydala",
+                    submitter_kind="resident",
+                    submitter_name="Lucía",
+                    incubator_code="soder",
+                    consent_at=now,
+                    submitted_at=now,
+                    updated_at=now,
+                )
+            )
+            await session.flush()
+        await session.commit()
+
+
+async def test_my_pitches_page_pressed_twice_answers_quietly(
+    emulator: TelegramEmulator, running_bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    lucia = await person(emulator, 7308, "es")
+    await stored_pitches(running_bot, 7308, 7)
+    help_says = await help_text(lucia)
+    mine = await answer(lucia, "/mypitches")
+    await press_twice(emulator, lucia, "▶️", mine)
+    assert mine.edit_count == 1
+    assert await quiet_until_help(lucia, help_says, "es") == []
+    assert errors_logged(caplog) == []
+
+
+async def test_save_on_the_subscription_screen_tapped_twice_answers_quietly(
+    emulator: TelegramEmulator, running_bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    t = translator("sv")
+    karin = await person(emulator, 7309, "sv")
+    help_says = await help_text(karin)
+    screen = await answer(karin, "/subscribe")
+    lunch = "🥪 " + t("Lärande Lunch (Lunch & Learn)")
+    await karin.press(lunch, message=screen)
+    await karin.wait_for(lambda: screen.edit_count == 1)
+    save = screen.callback_data(t("💾 Save"))
+    await karin.press_data(save, message=screen)
+    await karin.wait_for(lambda: screen.edit_count == 2)
+    answered = await karin.press_data(save, message=screen)  # the second of a double tap
+    assert answered.text == t("This button is no longer valid. Start again with /subscribe.")
+    assert await quiet_until_help(karin, help_says, "sv") == []
     assert errors_logged(caplog) == []
