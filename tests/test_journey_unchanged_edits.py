@@ -17,7 +17,7 @@ from storage.pitches import next_reference_number
 from tests.card_steps import card_in, fresh_pitch, soder_coordinators
 from tests.conftest import RunningBot
 from tests.journeys import CITY, answer, press, translator
-from tests.staff_steps import ADMIN_ID, errors_logged
+from tests.staff_steps import ADMIN_ID, bind, errors_logged
 from tests.test_journey_desk import long_history, open_history
 
 TZ = ZoneInfo("Europe/Stockholm")
@@ -313,4 +313,25 @@ async def test_save_on_the_subscription_screen_tapped_twice_answers_quietly(
     answered = await karin.press_data(save, message=screen)  # the second of a double tap
     assert answered.text == t("This button is no longer valid. Start again with /subscribe.")
     assert await quiet_until_help(karin, help_says, "sv") == []
+    assert errors_logged(caplog) == []
+
+
+async def test_a_group_language_chosen_twice_answers_quietly(
+    emulator: TelegramEmulator, running_bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    admin = await person(emulator, ADMIN_ID, "en")
+    group = emulator.group(-100700, title="Samordnare")
+    assert "now the coordinator chat" in await bind(group, admin, "soder")
+    await group.send(admin, "/language")
+    choice = await group.next_message()
+    data = choice.callback_data("English")
+    before = unchanged_edits(emulator, group.id)
+    await group.press_data(admin, data, message=choice)
+    await group.press_data(admin, data, message=choice)
+    await group.wait_for(lambda: unchanged_edits(emulator, group.id) > before)
+    # The admin's next command in the group is handled after both presses.
+    await group.send(admin, "/inbox")
+    inbox = await group.next_message()
+    assert "/pitch" in (inbox.text or "") or inbox.text == translator("en")("No pitches here.")
+    assert choice.edit_count == 1
     assert errors_logged(caplog) == []
