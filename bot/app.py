@@ -43,6 +43,7 @@ from bot.scheduler import (
     schedule_housekeeping,
 )
 from bot.shutdown import Grace, RunningJobs, finish_tasks, on_stop_signal
+from bot.unchanged_edits import UnchangedEditIsDone
 from core.city import CityData, CityDataError, load_city
 from core.command_menus import publish_command_menus, publish_staff_menu
 from core.config import ConfigError, Settings
@@ -67,6 +68,7 @@ def create_bot(settings: Settings) -> Bot:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     else:
         session = AiohttpSession()
+    session.middleware(UnchangedEditIsDone())
     return Bot(
         token=settings.require_token(),
         session=session,

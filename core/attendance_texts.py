@@ -20,6 +20,8 @@ from storage.events import RsvpCounts
 from storage.models import Event
 
 quote = html_decoration.quote
+# How the answers-so-far line under the places begins, in every language.
+ANSWERS_MARK = "📊 "
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,29 @@ def answer_text(result: RsvpResult, locale: str) -> str:
     return _("Thank you for letting us know: you are not coming to <b>{title}</b>.").format(
         title=title
     )
+
+
+def counts_after_answer(shown: str, result: RsvpResult) -> str:
+    """The pressed message's HTML with its places left (and, on a coordinator's card, the
+    answers so far just below) as they are after the answer; a message that does not show
+    them stays as it is."""
+    event = result.event
+    if event.capacity is None:
+        return shown
+    capacity = event_texts.places_text(event.capacity)
+    lines = shown.split("\n")
+    for number, line in enumerate(lines):
+        # The first line naming the places is the card's (a description comes after it).
+        if line.startswith(capacity):
+            if not line.startswith(capacity + event_texts.COUNT_SEPARATOR):
+                break  # an announcement's places, without counts
+            lines[number] = event_texts.capacity_line(event, result.counts.going)
+            below = number + 1
+            if below < len(lines) and lines[below].startswith(ANSWERS_MARK):
+                counts = result.counts
+                lines[below] = event_texts.answers_line(counts.going, counts.waiting)
+            break
+    return "\n".join(lines)
 
 
 def answer_keyboard(

@@ -11,7 +11,7 @@ from core.event_wizard import ALL_STEPS as EVENT_WIZARD_STEPS
 from core.inputs import DbId, OptionalDbId, Page, Stamp, Token, UserId, Version, one_of
 from core.pitch_rules import STATUSES, STEPS, SUMMARY
 
-MENU_ACTIONS = ("pitch", "events", "subscriptions", "language", "about", "menu")
+MENU_ACTIONS = ("pitch", "events", "subscriptions", "language", "about", "menu", "resubscribe")
 EVENT_ACTIONS = ("details", "going", "not_going", "ics", "unsubscribe")
 SUBSCRIPTION_ACTIONS = ("kind", "area", "all", "reminders", "digest", "save", "cancel")
 PITCH_STEPS = (*STEPS, SUMMARY)

@@ -155,6 +155,34 @@ def safe_url(url: str | None) -> str | None:
     return cleaned
 
 
+COUNT_SEPARATOR = " · "
+
+
+def capacity_line(event: Event, going: int | None = None) -> str:
+    """The event's places; with `going`, how many are left (or that it is full)."""
+    assert event.capacity is not None
+    capacity = places_text(event.capacity)
+    if going is None:
+        return capacity
+    left = places_left(event, going) or 0
+    if left:
+        return (
+            capacity
+            + COUNT_SEPARATOR
+            + ngettext("{count} left", "{count} left", left).format(count=left)
+        )
+    return capacity + COUNT_SEPARATOR + _("full, but you can join the waiting list")
+
+
+def places_text(capacity: int) -> str:
+    return ngettext("👥 {count} place", "👥 {count} places", capacity).format(count=capacity)
+
+
+def answers_line(going: int, waiting: int) -> str:
+    """The answers so far, as coordinators see them on the card."""
+    return _("📊 Going: {going} · Waiting list: {waiting}").format(going=going, waiting=waiting)
+
+
 def event_card(
     event: Event,
     city: CityData,
@@ -175,22 +203,9 @@ def event_card(
     lines.append(f"🗓 {quote(when_text(event, locale, tz))}")
     lines.append(place_line(event, city, locale))
     if event.capacity is not None:
-        capacity = ngettext("👥 {count} place", "👥 {count} places", event.capacity).format(
-            count=event.capacity
-        )
-        if going is not None:
-            left = places_left(event, going) or 0
-            if left:
-                capacity += " · " + ngettext("{count} left", "{count} left", left).format(
-                    count=left
-                )
-            else:
-                capacity += " · " + _("full, but you can join the waiting list")
-        lines.append(capacity)
+        lines.append(capacity_line(event, going))
     if going is not None and waiting is not None:
-        lines.append(
-            _("📊 Going: {going} · Waiting list: {waiting}").format(going=going, waiting=waiting)
-        )
+        lines.append(answers_line(going, waiting))
     description = description_for(event, locale)
     if description:
         lines += ["", quote(description)]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -193,10 +193,7 @@ async def refresh_cards(session: AsyncSession, courier: Courier, pitch: Pitch) -
             await courier.bot.edit_message_text(
                 text, chat_id=card.chat_id, message_id=card.message_id, reply_markup=keyboard
             )
-        except TelegramBadRequest as error:
-            if "not modified" not in str(error):
-                _log_failure("refresh the card", pitch, card.chat_id, error)
-        except TelegramAPIError as error:
+        except TelegramAPIError as error:  # a card already as it is counts as done (bot/)
             _log_failure("refresh the card", pitch, card.chat_id, error)
 
 

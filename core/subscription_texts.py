@@ -132,5 +132,5 @@ def unsubscribed_text() -> str:
 
 def subscribe_again_keyboard() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("🔔 Subscribe again"), callback_data=MenuCB(action="subscriptions"))
+    builder.button(text=_("🔔 Subscribe again"), callback_data=MenuCB(action="resubscribe"))
     return builder.as_markup()

@@ -3,11 +3,9 @@ file. Subscriptions are in handlers.subscriptions (included here)."""
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING, Any
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, Filter
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import I18n
@@ -96,10 +94,9 @@ async def on_events_page(
 ) -> None:
     text, markup = await _page(session, user, city, settings, page=callback_data.page)
     await callback.answer()
-    with contextlib.suppress(TelegramBadRequest):  # the same page again: nothing to change
-        await callback.message.edit_text(  # type: ignore[union-attr]
-            text, reply_markup=markup, disable_web_page_preview=True
-        )
+    await callback.message.edit_text(  # type: ignore[union-attr]
+        text, reply_markup=markup, disable_web_page_preview=True
+    )
 
 
 # --- one event ------------------------------------------------------------------------------
@@ -213,11 +210,15 @@ async def _answer(
 
 
 async def _show_outcome(message: Message, result: attendance.RsvpResult) -> None:
-    """The pressed message's buttons follow the answer; a message says where one stands."""
-    with contextlib.suppress(TelegramBadRequest):  # the buttons were already so
-        await message.edit_reply_markup(
-            reply_markup=views.answer_keyboard(result, message.reply_markup)
-        )
+    """The pressed message's buttons and places left follow the answer; a message says
+    where one stands."""
+    markup = views.answer_keyboard(result, message.reply_markup)
+    shown = message.html_text
+    counted = views.counts_after_answer(shown, result)
+    if counted == shown:
+        await message.edit_reply_markup(reply_markup=markup)
+    else:
+        await message.edit_text(counted, reply_markup=markup, disable_web_page_preview=True)
     await message.answer(views.answer_text(result, _locale()))
 
 

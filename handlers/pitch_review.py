@@ -7,14 +7,12 @@ again, make the change and decide its follow-ups; these handlers only answer."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import F, Router
 from aiogram.enums import ChatType
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -105,23 +103,20 @@ async def on_stale_card(
 
 async def on_back(callback: CallbackQuery, pitch: Pitch) -> None:
     await callback.answer()
-    with contextlib.suppress(TelegramBadRequest):
-        await callback.message.edit_reply_markup(reply_markup=cards.control_keyboard(pitch))  # type: ignore[union-attr]
+    await callback.message.edit_reply_markup(reply_markup=cards.control_keyboard(pitch))  # type: ignore[union-attr]
 
 
 async def on_reasons(callback: CallbackQuery, pitch: Pitch) -> None:
     """'Not taken forward' offers the reasons (and a written one)."""
     await callback.answer()
-    with contextlib.suppress(TelegramBadRequest):
-        await callback.message.edit_reply_markup(reply_markup=cards.reasons_keyboard(pitch))  # type: ignore[union-attr]
+    await callback.message.edit_reply_markup(reply_markup=cards.reasons_keyboard(pitch))  # type: ignore[union-attr]
 
 
 async def on_incubators(callback: CallbackQuery, pitch: Pitch, courier: Courier) -> None:
     """'Move to another incubator' offers the others."""
     await callback.answer()
     keyboard = cards.move_keyboard(pitch, courier.city, courier.i18n.current_locale)
-    with contextlib.suppress(TelegramBadRequest):
-        await callback.message.edit_reply_markup(reply_markup=keyboard)  # type: ignore[union-attr]
+    await callback.message.edit_reply_markup(reply_markup=keyboard)  # type: ignore[union-attr]
 
 
 async def on_prompt(

@@ -3,11 +3,9 @@ announcements. Every button acts on the presser's own subscription only."""
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -71,10 +69,9 @@ async def _show(
     """Keep the changed choice and tick the buttons to match."""
     await state.update_data(subscription=subscriptions.choice_to_data(choice))
     await callback.answer()
-    with contextlib.suppress(TelegramBadRequest):  # e.g. "All of Malmö" pressed twice
-        await callback.message.edit_reply_markup(  # type: ignore[union-attr]
-            reply_markup=texts.screen_keyboard(choice, city)
-        )
+    await callback.message.edit_reply_markup(  # type: ignore[union-attr]
+        reply_markup=texts.screen_keyboard(choice, city)
+    )
 
 
 async def on_kind(
@@ -151,20 +148,41 @@ async def on_stale_screen_button(callback: CallbackQuery) -> None:
 async def unsubscribe_and_tell(
     message: Message, state: FSMContext, session: AsyncSession, user: User
 ) -> None:
-    """Stop everything at once, no questions asked, and say how to come back."""
+    """/unsubscribe: stop everything at once, choices included, and say how to come back."""
     await subscriptions.unsubscribe(session, user_id=user.telegram_id, now=utcnow())
-    if await state.get_state() == SubscriptionForm.choosing.state:
-        await state.clear()
-    await message.answer(texts.unsubscribed_text(), reply_markup=texts.subscribe_again_keyboard())
+    await _tell_unsubscribed(message, state)
 
 
 async def on_unsubscribe_button(
     callback: CallbackQuery, state: FSMContext, session: AsyncSession, user: User
 ) -> None:
-    """The 🔕 under an announcement: the presser's own subscription, whatever it names."""
+    """The 🔕 under an announcement: the presser's own subscription, whatever it names, is
+    paused with its choices kept for "Subscribe again"."""
     await callback.answer()
+    await subscriptions.pause(session, user_id=user.telegram_id, now=utcnow())
     if isinstance(callback.message, Message):
-        await unsubscribe_and_tell(callback.message, state, session, user)
+        await _tell_unsubscribed(callback.message, state)
+
+
+async def _tell_unsubscribed(message: Message, state: FSMContext) -> None:
+    if await state.get_state() == SubscriptionForm.choosing.state:
+        await state.clear()
+    await message.answer(texts.unsubscribed_text(), reply_markup=texts.subscribe_again_keyboard())
+
+
+async def on_subscribe_again(
+    callback: CallbackQuery, state: FSMContext, session: AsyncSession, user: User, city: CityData
+) -> None:
+    """ "Subscribe again": the choices kept by the one-tap 🔕 are on again; with nothing kept
+    (after /unsubscribe), the subscription screen opens."""
+    await callback.answer()
+    if not isinstance(callback.message, Message):
+        return
+    restored = await subscriptions.resume(session, user_id=user.telegram_id, now=utcnow())
+    if restored is None:
+        await open_subscription(callback.message, state, session, user, city)
+        return
+    await callback.message.answer(texts.saved_summary(restored, city))
 
 
 def create_router() -> Router:
@@ -179,6 +197,7 @@ def create_router() -> Router:
     router.callback_query.register(
         on_menu_subscriptions, MenuCB.filter(F.action == "subscriptions")
     )
+    router.callback_query.register(on_subscribe_again, MenuCB.filter(F.action == "resubscribe"))
     screen = (
         ("kind", on_kind),
         ("area", on_area),

@@ -274,7 +274,8 @@ async def rsvp_people(
 
 
 async def reminder_recipients(session: AsyncSession, event_id: int) -> list[tuple[int, str]]:
-    """(user id, locale) of the people going, unless blocked or they turned reminders off.
+    """(user id, locale) of the people going, unless blocked, they turned reminders off or
+    paused their subscription.
     People without a subscription get reminders of what they said they would come to."""
     result = await session.execute(
         select(User.telegram_id, User.locale)
@@ -284,7 +285,13 @@ async def reminder_recipients(session: AsyncSession, event_id: int) -> list[tupl
             Rsvp.event_id == event_id,  # type: ignore[arg-type]
             Rsvp.status == "going",  # type: ignore[arg-type]
             User.blocked_at.is_(None),  # type: ignore[union-attr]
-            or_(Subscription.user_id.is_(None), Subscription.reminders.is_(True)),  # type: ignore[attr-defined]
+            or_(
+                Subscription.user_id.is_(None),  # type: ignore[attr-defined]
+                and_(
+                    Subscription.reminders.is_(True),  # type: ignore[attr-defined]
+                    Subscription.paused_at.is_(None),  # type: ignore[union-attr]
+                ),
+            ),
         )
         .order_by(User.telegram_id)
     )

@@ -107,6 +107,26 @@ async def save_subscription(
     await set_subscription_flags(
         session, user_id=user_id, now=now, reminders=choice.reminders, digest=choice.digest
     )
+    subscription = await _ensure_subscription(session, user_id, now)
+    subscription.paused_at = None  # saving is subscribing
+    await session.flush()
+
+
+async def pause_subscription(session: AsyncSession, *, user_id: int, now: datetime) -> bool:
+    """Stop sending anything while keeping the choices; whether there was a subscription."""
+    subscription = await session.get(Subscription, user_id)
+    if subscription is None:
+        return False
+    if subscription.paused_at is None:
+        subscription.paused_at = now
+    subscription.updated_at = now
+    await session.flush()
+    return True
+
+
+async def is_paused(session: AsyncSession, user_id: int) -> bool:
+    subscription = await session.get(Subscription, user_id)
+    return subscription is not None and subscription.paused_at is not None
 
 
 async def delete_subscription(session: AsyncSession, user_id: int) -> bool:
@@ -126,12 +146,16 @@ async def subscribers(
     session: AsyncSession, *, kind: str | None = None, area_code: str | None = None
 ) -> list[tuple[int, str]]:
     """(user id, locale) of the subscribers, blocked ones and those who unsubscribed (no
-    kinds left) left out: with `kind`, those who chose it; with `area_code`, those who chose
-    that area or no area at all."""
+    kinds left, or paused by the one-tap 🔕) left out: with `kind`, those who chose it;
+    with `area_code`, those who chose that area or no area at all."""
     chosen_kind = [SubscriptionKind.user_id == Subscription.user_id]  # type: ignore[arg-type]
     if kind is not None:
         chosen_kind.append(SubscriptionKind.kind == kind)  # type: ignore[arg-type]
-    conditions = [exists().where(*chosen_kind), User.blocked_at.is_(None)]  # type: ignore[union-attr]
+    conditions = [
+        exists().where(*chosen_kind),
+        User.blocked_at.is_(None),  # type: ignore[union-attr]
+        Subscription.paused_at.is_(None),  # type: ignore[union-attr]
+    ]
     if area_code is not None:
         any_area = exists().where(SubscriptionArea.user_id == Subscription.user_id)  # type: ignore[arg-type]
         this_area = exists().where(
@@ -155,11 +179,16 @@ async def subscribers_for_event(session: AsyncSession, event: Event) -> list[tup
 
 
 async def digest_recipients(session: AsyncSession) -> list[tuple[int, str]]:
-    """(user id, locale) of the subscribers who want the weekly digest, blocked ones left out."""
+    """(user id, locale) of the subscribers who want the weekly digest, blocked and paused
+    ones left out."""
     result = await session.execute(
         select(User.telegram_id, User.locale)
         .join(Subscription, Subscription.user_id == User.telegram_id)  # type: ignore[arg-type]
-        .where(Subscription.digest.is_(True), User.blocked_at.is_(None))  # type: ignore[attr-defined]
+        .where(
+            Subscription.digest.is_(True),  # type: ignore[attr-defined]
+            Subscription.paused_at.is_(None),  # type: ignore[union-attr]
+            User.blocked_at.is_(None),  # type: ignore[union-attr]
+        )
         .order_by(User.telegram_id)
     )
     return [(int(user_id), locale) for user_id, locale in result.all()]

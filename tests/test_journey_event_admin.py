@@ -380,10 +380,10 @@ async def test_broadcast_to_an_area_with_a_preview_and_progress(
         got = await person.next_message()
         assert (got.text or "").endswith("Fika i Nydala &lt;fredag&gt; &amp; lördag!")
         assert got.button_labels == [translator(locale)("🔕 Unsubscribe")]
-    # One tap stops everything for the Spanish subscriber.
+    # One tap stops everything for the Spanish subscriber (her choices kept for later).
     await es.press(ES("🔕 Unsubscribe"), message=es.last_message)
     await es.next_message()
     async with running_bot.sessionmaker() as session:
-        choice = await subs.get_subscription(session, SUBSCRIBER_ID)
-    assert choice is None or not choice.kinds
+        assert SUBSCRIBER_ID not in {user_id for user_id, _ in await subs.subscribers(session)}
+        assert await subs.is_paused(session, SUBSCRIBER_ID)
     assert emulator.messages_to(5103) == []

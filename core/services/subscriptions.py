@@ -24,6 +24,8 @@ __all__ = [
     "choice_from_data",
     "choice_to_data",
     "names_a_choice",
+    "pause",
+    "resume",
     "save_subscription",
     "subscription_of",
     "toggle_area",
@@ -148,3 +150,29 @@ async def unsubscribe(session: AsyncSession, *, user_id: int, now: datetime) -> 
     await session.commit()
     logger.info("user %s unsubscribed", user_id)
     return before is None or before != stopped
+
+
+async def pause(session: AsyncSession, *, user_id: int, now: datetime) -> None:
+    """The one-tap 🔕: nothing is sent any more (announcements, reminders, the digest), and
+    the choices are kept for "Subscribe again". Without a subscription it stops everything."""
+    if not await subscription_data.pause_subscription(session, user_id=user_id, now=now):
+        await unsubscribe(session, user_id=user_id, now=now)
+        return
+    await session.commit()
+    logger.info("user %s paused their subscription", user_id)
+
+
+async def resume(
+    session: AsyncSession, *, user_id: int, now: datetime
+) -> SubscriptionChoice | None:
+    """'Subscribe again' after the one-tap 🔕: the kept choices are on again. None when there
+    is nothing to restore (no paused subscription, or no kind in it)."""
+    if not await subscription_data.is_paused(session, user_id):
+        return None
+    choice = await subscription_data.get_subscription(session, user_id)
+    if choice is None or not choice.kinds:
+        return None
+    await subscription_data.save_subscription(session, user_id=user_id, choice=choice, now=now)
+    await session.commit()
+    logger.info("user %s subscribed again", user_id)
+    return choice

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from aiogram import Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
@@ -122,8 +119,7 @@ async def on_inbox_page(
         return
     await callback.answer()
     markup = inbox_keyboard(callback_data.status, callback_data.page, found.total)
-    with contextlib.suppress(TelegramBadRequest):  # the same page again
-        await message.edit_text(inbox_text(found, city), reply_markup=markup)  # type: ignore[union-attr]
+    await message.edit_text(inbox_text(found, city), reply_markup=markup)  # type: ignore[union-attr]
 
 
 async def cmd_find(

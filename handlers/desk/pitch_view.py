@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
@@ -137,8 +134,7 @@ async def on_history_page(
     await callback.answer()
     if found.events:
         text, keyboard = _history(found, callback_data.page, city, settings)
-        with contextlib.suppress(TelegramBadRequest):  # the same page again
-            await callback.message.edit_text(text, reply_markup=keyboard)  # type: ignore[union-attr]
+        await callback.message.edit_text(text, reply_markup=keyboard)  # type: ignore[union-attr]
 
 
 def create_router() -> Router:

@@ -3,11 +3,9 @@ resume offer) and the answers of the idea, theme, support and who steps."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -155,8 +153,7 @@ async def on_toggle_support(
         await show_step(message, state, draft, city, note=replies.buttons_needed_note())
         return
     _text, markup = questions.support_question(draft, city, current_locale())
-    with contextlib.suppress(TelegramBadRequest):
-        await message.edit_reply_markup(reply_markup=markup)
+    await message.edit_reply_markup(reply_markup=markup)
 
 
 async def on_done(

@@ -76,8 +76,7 @@ async def close_keyboard(callback: CallbackQuery) -> None:
 
 async def replace_in_place(message: Message, text: str, markup: InlineKeyboardMarkup) -> None:
     """Change a message's text and buttons (areas and pages of the where step)."""
-    with contextlib.suppress(TelegramBadRequest):  # the same text again: nothing to change
-        await message.edit_text(text, reply_markup=markup)
+    await message.edit_text(text, reply_markup=markup)
 
 
 async def begin_pitch(

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from aiogram import Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -46,9 +43,7 @@ async def on_my_pitches_page(
     found = await pitching.pitches_for_resident(session, user_id=user.telegram_id, page=page)
     locale = current_locale()
     text = replies.my_pitches(found, city, locale, settings.tz)
-    markup = replies.my_pitches_keyboard(found, locale)
-    with contextlib.suppress(TelegramBadRequest):  # the same page again: nothing to change
-        await callback.message.edit_text(text, reply_markup=markup)
+    await callback.message.edit_text(text, reply_markup=replies.my_pitches_keyboard(found, locale))
 
 
 def register(router: Router) -> None:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
@@ -125,10 +122,9 @@ async def on_group_language(
         return
     with i18n.use_locale(callback_data.code):
         await callback.answer()
-        with contextlib.suppress(TelegramBadRequest):  # the same language chosen twice
-            await callback.message.edit_text(  # type: ignore[union-attr]
-                _("Done! I will write in English in this group.")
-            )
+        await callback.message.edit_text(  # type: ignore[union-attr]
+            _("Done! I will write in English in this group.")
+        )
 
 
 def create_router() -> Router:

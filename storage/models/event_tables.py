@@ -77,6 +77,9 @@ class Subscription(SQLModel, table=True):
     user_id: int = Field(sa_column=_big_id(primary_key=True, autoincrement=False))
     reminders: bool = Field(default=True)
     digest: bool = Field(default=False)
+    # Set by the one-tap 🔕: nothing is sent while paused, and the choices above are kept
+    # for "Subscribe again". Saving a subscription clears it.
+    paused_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
 
