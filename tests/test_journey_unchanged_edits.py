@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from core.bidi import page_arrows
 from core.pitch_rules import format_reference
 from playground.emulator import NOT_MODIFIED, FakeUser, SentMessage, TelegramEmulator
 from storage import events as event_data
@@ -234,7 +235,8 @@ async def test_the_neighbourhood_pager_pressed_twice_answers_quietly(
     await amal.press(CITY.area("innerstaden").name("ar"), message=where)  # type: ignore[union-attr]
     await amal.wait_for(lambda: where.edit_count == 1)
     shown = where.text
-    await press_twice(emulator, amal, "▶️", where)
+    _earlier, later = page_arrows("ar")  # pages turn right to left
+    await press_twice(emulator, amal, later, where)
     assert where.edit_count == 2
     assert where.text != shown
     assert await quiet_until_help(amal, help_says, "ar") == []
