@@ -4,7 +4,6 @@ subscription (call inside an i18n context with the reader's locale)."""
 from __future__ import annotations
 
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram.utils.text_decorations import html_decoration
@@ -14,14 +13,11 @@ from core.bidi import isolate
 from core.callbacks import MenuCB, SubscriptionCB
 from core.city import CityData
 from core.formats import format_list
+from core.languages import reading_locale
 from storage.models import EVENT_KINDS
 from storage.subscriptions import SubscriptionChoice
 
 quote = html_decoration.quote
-
-
-def _locale() -> str:
-    return I18n.get_current().current_locale
 
 
 def screen_text() -> str:
@@ -49,7 +45,7 @@ def _mark(on: bool) -> str:
 
 def screen_keyboard(choice: SubscriptionChoice, city: CityData) -> InlineKeyboardMarkup:
     """A button per kind and per area (ticked when chosen), reminders, digest, save."""
-    locale = _locale()
+    locale = reading_locale()
     builder = InlineKeyboardBuilder()
     for kind in EVENT_KINDS:
         builder.button(
@@ -81,7 +77,7 @@ def screen_keyboard(choice: SubscriptionChoice, city: CityData) -> InlineKeyboar
 
 
 def saved_summary(choice: SubscriptionChoice, city: CityData) -> str:
-    locale = _locale()
+    locale = reading_locale()
     kinds = format_list(
         [isolate(event_texts.kind_name(k), locale) for k in EVENT_KINDS if k in choice.kinds],
         locale=locale,

@@ -16,6 +16,7 @@ from core.callbacks import EventCB, EventsPageCB, MenuCB
 from core.city import CityData
 from core.config import Settings
 from core.ics import event_ics, ics_filename
+from core.languages import reading_locale
 from core.services import attendance
 from handlers import subscriptions
 from storage.models import Event, User, utcnow
@@ -25,10 +26,6 @@ if TYPE_CHECKING:
 
 # What the buttons of an event's card do, besides the 🔕 (handlers.subscriptions).
 CARD_ACTIONS = ("details", "ics", "going", "not_going")
-
-
-def _locale() -> str:
-    return I18n.get_current().current_locale
 
 
 class ButtonEvent(Filter):
@@ -66,7 +63,7 @@ async def _page(
     found = await attendance.events_page(
         session, page=page, user_id=user.telegram_id, admin_ids=settings.admin_ids, now=utcnow()
     )
-    return views.events_list(found, city, _locale(), settings.tz)
+    return views.events_list(found, city, reading_locale(), settings.tz)
 
 
 async def cmd_events(
@@ -118,7 +115,7 @@ async def send_event_details(
     except attendance.EventUnavailable:
         await message.answer(views.not_found_text())
         return
-    text, markup = views.card(view, city, _locale(), settings.tz)
+    text, markup = views.card(view, city, reading_locale(), settings.tz)
     await message.answer(text, reply_markup=markup, disable_web_page_preview=True)
 
 
@@ -138,7 +135,7 @@ async def on_details(
 async def on_calendar(callback: CallbackQuery, event: Event, settings: Settings) -> None:
     """The event as an .ics file in the reader's language."""
     await callback.answer()
-    locale = _locale()
+    locale = reading_locale()
     await callback.message.answer_document(  # type: ignore[union-attr]
         BufferedInputFile(event_ics(event, locale, settings.tz), filename=ics_filename(event)),
         caption=views.calendar_caption(event, locale),
@@ -219,7 +216,7 @@ async def _show_outcome(message: Message, result: attendance.RsvpResult) -> None
         await message.edit_reply_markup(reply_markup=markup)
     else:
         await message.edit_text(counted, reply_markup=markup, disable_web_page_preview=True)
-    await message.answer(views.answer_text(result, _locale()))
+    await message.answer(views.answer_text(result, reading_locale()))
 
 
 async def on_refused(
@@ -244,7 +241,7 @@ async def on_refused(
     )
     await callback.answer(views.refusal_text(refusal.reason), show_alert=True)
     if current is not None:
-        text, markup = views.card(current, city, _locale(), settings.tz)
+        text, markup = views.card(current, city, reading_locale(), settings.tz)
         await callback.message.answer(  # type: ignore[union-attr]
             text, reply_markup=markup, disable_web_page_preview=True
         )

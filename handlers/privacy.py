@@ -6,24 +6,20 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
-from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import privacy_texts as texts
 from core.callbacks import MenuCB, PrivacyCB
 from core.city import CityData
 from core.config import Settings
+from core.languages import reading_locale
 from core.services import my_data, privacy
 from handlers.keyboards import back_to_menu_keyboard
 from storage.models import User, utcnow
 
 
-def _locale() -> str:
-    return I18n.get_current().current_locale
-
-
 async def send_notice(message: Message, city: CityData, settings: Settings) -> None:
-    parts = privacy.notice_messages(city, settings, _locale())
+    parts = privacy.notice_messages(city, settings, reading_locale())
     for number, part in enumerate(parts, start=1):
         last = number == len(parts)
         await message.answer(part, reply_markup=back_to_menu_keyboard() if last else None)
@@ -33,7 +29,7 @@ async def send_my_data(
     message: Message, session: AsyncSession, user: User, city: CityData, settings: Settings
 ) -> None:
     now = utcnow()
-    locale = _locale()
+    locale = reading_locale()
     found = await my_data.my_data(
         session, user_id=user.telegram_id, city=city, settings=settings, locale=locale, now=now
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, Message
-from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.text_decorations import html_decoration
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +14,7 @@ from core import reports
 from core.city import CityData
 from core.config import Settings
 from core.formats import format_list
+from core.languages import reading_locale
 from core.services import desk
 from core.services.roles import NotAllowed, Roles
 from core.staff_texts import refusal
@@ -24,15 +25,11 @@ from storage.models import utcnow
 quote = html_decoration.quote
 
 
-def _locale() -> str:
-    return I18n.get_current().current_locale
-
-
 def _scope_name(roles: Roles, city: CityData) -> str:
     if roles.is_admin:
         return _("all incubators")
-    names = [i.name(_locale()) for i in city.incubators if i.code in roles.incubators]
-    return format_list(names, locale=_locale())
+    names = [i.name(reading_locale()) for i in city.incubators if i.code in roles.incubators]
+    return format_list(names, locale=reading_locale())
 
 
 async def cmd_stats(
@@ -47,8 +44,8 @@ async def cmd_stats(
         return
     stats = reports.pitch_stats(pitches, now=utcnow(), tz=settings.tz)
     scope = _scope_name(roles, city)
-    await message.answer(reports.stats_text(stats, city, _locale(), scope=scope))
-    chart = reports.stats_chart_png(stats, _locale(), title=scope)
+    await message.answer(reports.stats_text(stats, city, reading_locale(), scope=scope))
+    chart = reports.stats_chart_png(stats, reading_locale(), title=scope)
     await message.answer_photo(BufferedInputFile(chart, filename="pitches.png"))
 
 
@@ -62,7 +59,7 @@ async def cmd_export(
     except NotAllowed as refused:
         await message.answer(refusal(refused.reason))
         return
-    content = reports.export_csv(pitches, city, _locale(), tz=settings.tz)
+    content = reports.export_csv(pitches, city, reading_locale(), tz=settings.tz)
     stamp = utcnow().astimezone(settings.tz).strftime("%Y-%m-%d")
     await message.answer_document(
         BufferedInputFile(content, filename=f"pitches-{stamp}.csv"),
@@ -84,7 +81,7 @@ async def cmd_incubators(message: Message, session: AsyncSession, city: CityData
                 "{name} (<code>{code}</code>): {count} coordinators, {chat}",
                 summary.coordinators,
             ).format(
-                name=quote(summary.incubator.name(_locale())),
+                name=quote(summary.incubator.name(reading_locale())),
                 code=summary.incubator.code,
                 count=summary.coordinators,
                 chat=chat,

@@ -18,12 +18,13 @@ from core.callbacks import EventAdminCB
 from core.city import CityData
 from core.config import Settings
 from core.event_fields import FieldProblem, read_broadcast
+from core.languages import reading_locale
 from core.outbox_messages import OutboxWaker, open_progress_message
 from core.services import event_publishing as publishing
 from core.services.event_publishing import Audience
 from core.services.roles import NotAllowed, Roles
 from handlers.event_admin import keyboards
-from handlers.event_admin.common import current_locale, refuse, renderer, wake
+from handlers.event_admin.common import refuse, renderer, wake
 from handlers.event_admin.filters import AtStep, Written
 from handlers.event_admin.states import Announcement, Broadcast
 from handlers.filters import Staff
@@ -56,7 +57,7 @@ async def on_text(
     try:
         text = read_broadcast(message.text)
     except FieldProblem as problem:
-        await message.answer(texts.problem_text(problem, current_locale(), settings.tz))
+        await message.answer(texts.problem_text(problem, reading_locale(), settings.tz))
         return
     await state.update_data(text=text)
     await _ask_audience(message, state, roles, city)
@@ -123,7 +124,7 @@ async def on_audience(
         return
     await state.update_data(audience=audience.value())
     await state.set_state(Broadcast.confirm)
-    name = texts.audience_name(audience, city, current_locale())
+    name = texts.audience_name(audience, city, reading_locale())
     preview = texts.broadcast_preview(announcement.text, len(recipients), name)
     await shown.answer(preview, reply_markup=keyboards.broadcast_confirm_keyboard())
 
@@ -145,7 +146,7 @@ async def on_send(
     await state.clear()
     await callback.answer()
     await shown.edit_reply_markup(reply_markup=None)
-    locale = current_locale()
+    locale = reading_locale()
     report_id = await open_progress_message(bot, i18n, chat_id=shown.chat.id, locale=locale)
     try:
         _campaign, queued = await publishing.send_broadcast(

@@ -16,12 +16,13 @@ from core.callbacks import EventCancelCB
 from core.city import CityData
 from core.config import Settings
 from core.event_texts import event_card
+from core.languages import reading_locale
 from core.outbox_messages import OutboxWaker
 from core.schedule import EventJobs
 from core.services import event_changes as changes
 from core.services.roles import NotAllowed, Roles
 from handlers.event_admin import keyboards
-from handlers.event_admin.common import current_locale, refuse, renderer, wake
+from handlers.event_admin.common import refuse, renderer, wake
 from handlers.event_admin.edit import read_event_number
 from handlers.event_admin.filters import Shown
 from handlers.filters import Staff
@@ -49,7 +50,7 @@ async def cmd_cancelevent(
     except NotAllowed as refused:
         await refuse(message, refused.reason)
         return
-    card = event_card(event, city, current_locale(), settings.tz)
+    card = event_card(event, city, reading_locale(), settings.tz)
     await message.answer(
         texts.cancel_question(card), reply_markup=keyboards.cancel_event_keyboard(event)
     )

@@ -13,10 +13,6 @@ from core.outbox_messages import OutboxWaker
 from core.services.event_publishing import Renderer
 
 
-def current_locale() -> str:
-    return I18n.get_current().current_locale
-
-
 def renderer(i18n: I18n, city: CityData, settings: Settings) -> Renderer:
     return Renderer(
         i18n=i18n,

@@ -22,12 +22,13 @@ from core.event_fields import EDIT_FIELDS, SKIPPABLE_FIELDS, TYPED_FIELDS, Field
 from core.event_texts import event_card
 from core.event_wizard import CITY_WIDE
 from core.inputs import read_db_id
+from core.languages import reading_locale
 from core.outbox_messages import OutboxWaker
 from core.schedule import EventJobs
 from core.services import event_changes as changes
 from core.services.roles import NotAllowed, Roles
 from handlers.event_admin import keyboards
-from handlers.event_admin.common import current_locale, refuse, renderer, wake
+from handlers.event_admin.common import refuse, renderer, wake
 from handlers.event_admin.filters import AtStep, Target
 from handlers.event_admin.states import EditEvent, EditTarget
 from handlers.filters import Staff
@@ -50,7 +51,7 @@ async def _show_fields(
     question = _("What do you want to change?")
     if card:
         question = "\n".join(
-            [event_card(event, city, current_locale(), settings.tz), "", question]
+            [event_card(event, city, reading_locale(), settings.tz), "", question]
         )
     await message.answer(question, reply_markup=keyboards.fields_keyboard(fields))
 
@@ -84,7 +85,7 @@ async def cmd_editevent(
         return
     assert event.id is not None
     await state.set_state(EditEvent.field)
-    await state.set_data(EditTarget(event.id, event.version, current_locale()).to_data())
+    await state.set_data(EditTarget(event.id, event.version, reading_locale()).to_data())
     await _show_fields(message, event, city, settings, card=True)
 
 
@@ -177,7 +178,7 @@ async def _answer(
             event_jobs=event_jobs,
         )
     except FieldProblem as problem:
-        await message.answer(texts.problem_text(problem, current_locale(), settings.tz))
+        await message.answer(texts.problem_text(problem, reading_locale(), settings.tz))
         await _ask_value(message, target.field, roles, city)
         return
     except NotAllowed as refused:

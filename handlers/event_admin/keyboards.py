@@ -4,7 +4,6 @@ Every button carries the step it was shown at (EventAdminCB.step)."""
 from __future__ import annotations
 
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -14,13 +13,9 @@ from core.config import SUPPORTED_LOCALES
 from core.event_rights import areas_open_to
 from core.event_texts import kind_label
 from core.event_wizard import CITY_WIDE, OPTIONAL_STEPS, WizardDraft
-from core.languages import language_name
+from core.languages import language_name, reading_locale
 from core.services.roles import Roles
 from storage.models import EVENT_KINDS, Event
-
-
-def _locale() -> str:
-    return I18n.get_current().current_locale
 
 
 def _button(
@@ -40,7 +35,7 @@ def _navigation(builder: InlineKeyboardBuilder, step: str, *, skip: bool = False
 def _areas(builder: InlineKeyboardBuilder, step: str, roles: Roles, city: CityData) -> None:
     for code in areas_open_to(roles, city):
         area = city.area(code)
-        _button(builder, area.name(_locale()) if area else code, step, "pick", code)
+        _button(builder, area.name(reading_locale()) if area else code, step, "pick", code)
     _button(builder, _("🌍 City-wide"), step, "pick", CITY_WIDE)
 
 
@@ -57,7 +52,7 @@ def wizard_keyboard(
     elif step == "languages":
         for code in SUPPORTED_LOCALES:
             if code not in draft.titles:
-                label = "➕ " + language_name(code, _locale(), standalone=True)
+                label = "➕ " + language_name(code, reading_locale(), standalone=True)
                 _button(builder, label, step, "language", code)
         _button(builder, _("Continue ➡️"), step, "next")
         _navigation(builder, step)
@@ -128,7 +123,7 @@ def audience_keyboard(roles: Roles, city: CityData) -> InlineKeyboardMarkup:
         _button(builder, kind_label(kind), "audience", "pick", f"kind={kind}")
     for code in areas_open_to(roles, city):
         area = city.area(code)
-        name = area.name(_locale()) if area else code
+        name = area.name(reading_locale()) if area else code
         _button(builder, "📍 " + name, "audience", "pick", f"area={code}")
     _navigation(builder, "audience")
     builder.adjust(1)

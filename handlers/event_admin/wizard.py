@@ -32,12 +32,13 @@ from core.event_wizard import (
     WizardDraft,
     next_step,
 )
+from core.languages import reading_locale
 from core.outbox_messages import OutboxWaker
 from core.schedule import EventJobs
 from core.services import event_publishing as publishing
 from core.services.roles import NotAllowed, Roles
 from handlers.event_admin import keyboards
-from handlers.event_admin.common import current_locale, refuse, renderer, wake
+from handlers.event_admin.common import refuse, renderer, wake
 from handlers.event_admin.filters import AtStep, Draft
 from handlers.event_admin.states import NewEvent, step_of
 from handlers.filters import Staff
@@ -69,7 +70,7 @@ async def ask(
     """Put the conversation at `step` and ask its question (or show the preview)."""
     step = draft.step_to_ask(step)
     await state.set_state(getattr(NewEvent, step))
-    locale = current_locale()
+    locale = reading_locale()
     if step == "preview":
         text = texts.preview_text(draft, city, locale, settings.tz)
     else:
@@ -81,7 +82,7 @@ async def cmd_newevent(
     message: Message, state: FSMContext, roles: Roles, city: CityData, settings: Settings
 ) -> None:
     await state.clear()
-    draft = WizardDraft(lang=current_locale())
+    draft = WizardDraft(lang=reading_locale())
     await state.set_data(draft.to_data())
     await ask(message, state, "kind", draft, roles, city, settings)
 
@@ -100,7 +101,7 @@ async def on_answer(
     try:
         draft = draft.answer(step, message.text, now=utcnow(), tz=settings.tz)
     except FieldProblem as problem:
-        await message.answer(texts.problem_text(problem, current_locale(), settings.tz))
+        await message.answer(texts.problem_text(problem, reading_locale(), settings.tz))
         await ask(message, state, step, draft, roles, city, settings)
         return
     await state.set_data(draft.to_data())
@@ -151,7 +152,7 @@ async def on_publish_time(
     try:
         publish_at = draft.read_publish_at(message.text, now=utcnow(), tz=settings.tz)
     except FieldProblem as problem:
-        await message.answer(texts.problem_text(problem, current_locale(), settings.tz))
+        await message.answer(texts.problem_text(problem, reading_locale(), settings.tz))
         await ask(message, state, "publish_at", draft, roles, city, settings)
         return
     await _create(
@@ -188,12 +189,12 @@ async def _create(
             await refuse(message, refused.reason)
         else:
             problem = FieldProblem(refused.reason, start=draft.starts_at)
-            await message.answer(texts.problem_text(problem, current_locale(), settings.tz))
+            await message.answer(texts.problem_text(problem, reading_locale(), settings.tz))
         await ask(message, state, step or "area", draft, roles, city, settings)
         return
     await state.clear()
     assert event.id is not None
-    await message.answer(texts.created_text(event.id, publish_at, current_locale(), settings.tz))
+    await message.answer(texts.created_text(event.id, publish_at, reading_locale(), settings.tz))
     if publish_at is None:
         wake(sender)
 

@@ -13,12 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.callbacks import PitchCB
 from core.city import CityData
+from core.languages import reading_locale
 from core.pitch_rules import InvalidAnswer
 from core.services import pitching
 from handlers.keyboards import main_menu_keyboard
 from handlers.pitch import questions, replies
 from handlers.pitch.filters import DraftButton
-from handlers.pitch.flow import close_keyboard, current_locale, show_step, start_new
+from handlers.pitch.flow import close_keyboard, show_step, start_new
 from handlers.pitch.states import PitchForm
 from storage.models import PitchDraft, User, utcnow
 
@@ -152,7 +153,7 @@ async def on_toggle_support(
     except InvalidAnswer:
         await show_step(message, state, draft, city, note=replies.buttons_needed_note())
         return
-    _text, markup = questions.support_question(draft, city, current_locale())
+    _text, markup = questions.support_question(draft, city, reading_locale())
     await message.edit_reply_markup(reply_markup=markup)
 
 

@@ -8,19 +8,15 @@ import contextlib
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
-from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import pitch_rules as rules
 from core.city import CityData
+from core.languages import reading_locale
 from core.services import pitching
 from handlers.pitch import questions, replies
 from handlers.pitch.states import STEP_STATES, PitchForm
 from storage.models import PitchDraft, User, utcnow
-
-
-def current_locale() -> str:
-    return I18n.get_current().current_locale
 
 
 async def show_step(
@@ -32,7 +28,7 @@ async def show_step(
     note: str | None = None,
 ) -> None:
     """Ask the draft's current step in the chat of `message`, with an optional note first."""
-    locale = current_locale()
+    locale = reading_locale()
     await state.set_state(STEP_STATES[draft.step])
     if draft.step == rules.SUMMARY:
         parts, markup = replies.summary(draft, city, locale)
@@ -62,7 +58,7 @@ async def ask_consent(
 ) -> None:
     incubator = city.incubator(pitching.incubator_for(draft, city))
     await state.set_state(PitchForm.consent)
-    name = incubator.name(current_locale()) if incubator else ""
+    name = incubator.name(reading_locale()) if incubator else ""
     text, markup = questions.consent_question(name)
     await message.answer(text, reply_markup=markup)
 

@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.callbacks import MyPitchesCB
 from core.city import CityData
 from core.config import Settings
+from core.languages import reading_locale
 from core.services import pitching
 from handlers.pitch import replies
-from handlers.pitch.flow import current_locale
 from storage.models import User
 
 
@@ -21,7 +21,7 @@ async def cmd_my_pitches(
     message: Message, session: AsyncSession, user: User, city: CityData, settings: Settings
 ) -> None:
     found = await pitching.pitches_for_resident(session, user_id=user.telegram_id, page=0)
-    locale = current_locale()
+    locale = reading_locale()
     text = replies.my_pitches(found, city, locale, settings.tz)
     await message.answer(text, reply_markup=replies.my_pitches_keyboard(found, locale))
 
@@ -41,7 +41,7 @@ async def on_my_pitches_page(
     await callback.answer()
     page = callback_data.page
     found = await pitching.pitches_for_resident(session, user_id=user.telegram_id, page=page)
-    locale = current_locale()
+    locale = reading_locale()
     text = replies.my_pitches(found, city, locale, settings.tz)
     await callback.message.edit_text(text, reply_markup=replies.my_pitches_keyboard(found, locale))
 

@@ -14,13 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.callbacks import PitchCB
 from core.city import CityData
 from core.config import Settings
+from core.languages import reading_locale
 from core.pitch_notices import deliver_pitch
 from core.pitch_rules import InvalidAnswer
 from core.services import pitching
 from handlers.keyboards import main_menu_keyboard
 from handlers.pitch import replies
 from handlers.pitch.filters import DraftButton
-from handlers.pitch.flow import close_keyboard, current_locale, show_step
+from handlers.pitch.flow import close_keyboard, show_step
 from handlers.pitch.states import PitchForm
 from storage.models import PitchDraft, User, utcnow
 
@@ -50,7 +51,7 @@ async def on_submit(
         return
     await state.clear()
     incubator = city.incubator(pitch.incubator_code)
-    locale = current_locale()
+    locale = reading_locale()
     name = incubator.name(locale) if incubator else pitch.incubator_code
     text = replies.submitted(pitch.reference, pitch.title, name, locale)
     await message.answer(text, reply_markup=main_menu_keyboard())

@@ -13,13 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import pitch_rules as rules
 from core.callbacks import PitchCB
 from core.city import CityData, nearest_neighbourhood
+from core.languages import reading_locale
 from core.pitch_rules import InvalidAnswer
 from core.services import pitching
 from handlers.pitch import questions, replies
 from handlers.pitch.filters import DraftButton, HasDraft
 from handlers.pitch.flow import (
     close_keyboard,
-    current_locale,
     replace_in_place,
     show_step,
 )
@@ -42,7 +42,7 @@ async def on_area(
     except InvalidAnswer:
         await show_step(message, state, draft, city, note=replies.buttons_needed_note())
         return
-    text, markup = questions.neighbourhood_question(city, area_code, page, current_locale())
+    text, markup = questions.neighbourhood_question(city, area_code, page, reading_locale())
     await replace_in_place(message, text, markup)
 
 
@@ -51,7 +51,7 @@ async def on_other_areas(
 ) -> None:
     await callback.answer()
     await state.set_state(PitchForm.where)
-    text, markup = questions.area_question(draft, city, current_locale())
+    text, markup = questions.area_question(draft, city, reading_locale())
     await replace_in_place(message, text, markup)
 
 
@@ -99,7 +99,7 @@ async def on_location(
     location = message.location
     hood = nearest_neighbourhood(city, location.latitude, location.longitude)  # type: ignore[union-attr]
     await state.set_state(PitchForm.where)
-    locale = current_locale()
+    locale = reading_locale()
     if hood is None:
         note = replies.outside_city_note(city, locale)
         await message.answer(note, reply_markup=ReplyKeyboardRemove())
